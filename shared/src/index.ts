@@ -1,0 +1,8 @@
+/** @module Everything the edge and the agent agree on. */
+
+export * from "./config/edge-view.js";
+export * from "./config/load.js";
+export * from "./config/schema.js";
+export * from "./errors.js";
+export * from "./protocol.js";
+export * from "./tools.js";

@@ -1,0 +1,176 @@
+/**
+ * @module The edge ⇄ agent protocol: JSON messages over one WebSocket per agent.
+ * Both sides parse every message on arrival with `parseMessage`, which returns an
+ * error value on bad input and never throws.
+ */
+import { z } from "zod";
+import { ERROR_CODES } from "./errors.js";
+
+/** Bumped on any incompatible change; the edge refuses an agent that speaks another. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest output chunk sent in one message; keeps every frame far below WebSocket limits. */
+export const CHUNK_CHARS = 256 * 1024;
+
+/** Agent heartbeat period; the edge treats an agent silent for 3 periods as gone. */
+export const HEARTBEAT_MS = 5_000;
+
+const id = z.string().min(1).max(128);
+const errorCode = z.enum(Object.values(ERROR_CODES) as [string, ...string[]]);
+
+export const JobKindSchema = z.enum(["exec", "probe", "distro"]);
+export type JobKind = z.infer<typeof JobKindSchema>;
+
+export const ExecResultSchema = z.object({
+  kind: z.literal("exec"),
+  /** Output not already sent in `progress` chunks; the receiver appends it. */
+  stdout: z.string(),
+  stderr: z.string(),
+  return_code: z.number().int(),
+  signal: z.string().nullable(),
+  duration_ms: z.number(),
+  stdout_truncated: z.boolean(),
+  stderr_truncated: z.boolean(),
+});
+
+export const ProbeResultSchema = z.object({
+  kind: z.literal("probe"),
+  reachable: z.boolean(),
+  latency_ms: z.number().nullable(),
+  reason: z.string().nullable(),
+});
+
+export const DistroResultSchema = z.object({
+  kind: z.literal("distro"),
+  status: z.string(),
+  distro: z.object({
+    id: z.string().nullable(),
+    name: z.string().nullable(),
+    version: z.string().nullable(),
+    pretty_name: z.string().nullable(),
+    id_like: z.array(z.string()),
+  }),
+  platform: z.object({
+    kernel: z.string().nullable(),
+    kernel_release: z.string().nullable(),
+    arch: z.string().nullable(),
+    init: z.string().nullable(),
+    package_manager: z.string().nullable(),
+  }),
+  network: z.object({
+    hostname: z.string().nullable(),
+    addresses: z.array(z.string()),
+  }),
+  user: z.object({
+    name: z.string().nullable(),
+    uid: z.number().int().nullable(),
+    is_root: z.boolean(),
+    passwordless_sudo: z.boolean(),
+  }),
+  notes: z.array(z.string()),
+});
+
+export const JobResultSchema = z.discriminatedUnion("kind", [ExecResultSchema, ProbeResultSchema, DistroResultSchema]);
+
+export type ExecResult = z.infer<typeof ExecResultSchema>;
+export type ProbeResult = z.infer<typeof ProbeResultSchema>;
+export type DistroResult = z.infer<typeof DistroResultSchema>;
+export type JobResult = z.infer<typeof JobResultSchema>;
+
+export const HelloSchema = z.object({
+  type: z.literal("hello"),
+  agent: z.string().min(1),
+  version: z.string(),
+  protocol: z.number().int(),
+  vms: z.array(z.string()),
+});
+export const WelcomeSchema = z.object({
+  type: z.literal("welcome"),
+  protocol: z.number().int(),
+  agent: z.string(),
+});
+export const JobSchema = z.object({
+  type: z.literal("job"),
+  id,
+  caller: z.string(),
+  vm: z.string().min(1),
+  kind: JobKindSchema,
+  command: z.string().optional(),
+  timeout_ms: z.number().int().positive(),
+});
+export const ProgressSchema = z.object({
+  type: z.literal("progress"),
+  id,
+  stream: z.enum(["stdout", "stderr"]),
+  data: z.string(),
+});
+export const ResultSchema = z.object({
+  type: z.literal("result"),
+  id,
+  result: JobResultSchema,
+});
+export const ErrorSchema = z.object({
+  type: z.literal("error"),
+  id: id.optional(),
+  code: errorCode,
+  message: z.string(),
+});
+export const CancelSchema = z.object({ type: z.literal("cancel"), id });
+export const PingSchema = z.object({ type: z.literal("ping") });
+export const PongSchema = z.object({ type: z.literal("pong") });
+
+export const MessageSchema = z.discriminatedUnion("type", [
+  HelloSchema,
+  WelcomeSchema,
+  JobSchema,
+  ProgressSchema,
+  ResultSchema,
+  ErrorSchema,
+  CancelSchema,
+  PingSchema,
+  PongSchema,
+]);
+
+export type Hello = z.infer<typeof HelloSchema>;
+export type Welcome = z.infer<typeof WelcomeSchema>;
+export type Job = z.infer<typeof JobSchema>;
+export type Progress = z.infer<typeof ProgressSchema>;
+export type ResultMessage = z.infer<typeof ResultSchema>;
+export type ErrorMessage = z.infer<typeof ErrorSchema>;
+export type Message = z.infer<typeof MessageSchema>;
+
+/** Exact frames for heartbeats, so the edge can answer them without waking up. */
+export const PING_FRAME = '{"type":"ping"}';
+export const PONG_FRAME = '{"type":"pong"}';
+
+export type ParseResult = { ok: true; message: Message } | { ok: false; error: string };
+
+/** Parses one frame from the wire. Never throws: bad input is an error value. */
+export function parseMessage(raw: unknown): ParseResult {
+  if (typeof raw !== "string") return { ok: false, error: "binary frames are not part of the protocol" };
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: "frame is not valid JSON" };
+  }
+  const parsed = MessageSchema.safeParse(data);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first?.path.length ? ` at ${first.path.join(".")}` : "";
+    return { ok: false, error: `malformed message${where}: ${first?.message ?? "invalid"}` };
+  }
+  return { ok: true, message: parsed.data };
+}
+
+/** Serializes a message; the type keeps callers from sending anything off-protocol. */
+export function encodeMessage(message: Message): string {
+  return JSON.stringify(message);
+}
+
+/** Splits text into chunks of at most CHUNK_CHARS characters. */
+export function chunkText(text: string, size = CHUNK_CHARS): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,67 @@
+/**
+ * @module Tool contracts: names, inputs and results exactly as the original
+ * La Télécommande, as zod schemas the edge registers and tests check against.
+ */
+import { z } from "zod";
+import { DistroResultSchema } from "./protocol.js";
+
+export const TOOL_NAMES = {
+  listVms: "ssh_list_vms",
+  isVmUp: "ssh_is_vm_up",
+  distroInfo: "ssh_vm_distro_info",
+  runCommand: "ssh_run_command",
+} as const;
+
+/** Default and maximum time a command may run, in seconds. */
+export const DEFAULT_TIMEOUT_S = 120;
+export const MAX_TIMEOUT_S = 3600;
+
+export const VmNameInput = { vm_name: z.string().min(1).describe("Name of the VM, as listed by ssh_list_vms") };
+
+export const RunCommandInput = {
+  command: z.string().min(1).describe("Shell command to run on the VM (executed with bash -lc)"),
+  vm_name: z.string().min(1).describe("Name of the VM, as listed by ssh_list_vms"),
+  timeout_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_TIMEOUT_S)
+    .optional()
+    .describe(`Seconds before the command is killed (default ${DEFAULT_TIMEOUT_S})`),
+};
+
+export const ListVmsOutput = { vms: z.array(z.string()) };
+
+export const IsVmUpOutput = {
+  vm: z.string(),
+  host: z.string(),
+  port: z.number().int(),
+  reachable: z.boolean(),
+  latency_ms: z.number().nullable(),
+  reason: z.string().nullable(),
+};
+
+const { kind: _kind, ...distroFields } = DistroResultSchema.shape;
+export const DistroInfoOutput = {
+  vm: z.string(),
+  host: z.string(),
+  port: z.number().int(),
+  ...distroFields,
+};
+
+export const RunCommandOutput = {
+  command: z.string(),
+  status: z.literal("executed"),
+  stdout: z.string(),
+  stderr: z.string(),
+  return_code: z.number().int(),
+  vm: z.string(),
+  duration_ms: z.number(),
+  signal: z.string().nullable(),
+  stdout_truncated: z.boolean(),
+  stderr_truncated: z.boolean(),
+};
+
+export type IsVmUp = z.infer<z.ZodObject<typeof IsVmUpOutput>>;
+export type DistroInfo = z.infer<z.ZodObject<typeof DistroInfoOutput>>;
+export type RunCommand = z.infer<z.ZodObject<typeof RunCommandOutput>>;
