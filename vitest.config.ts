@@ -4,6 +4,7 @@
  */
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { AGENT_TOKEN, TEST_CONFIG } from "./edge/test/config.js";
 
 export default defineConfig({
   test: {
@@ -20,11 +21,12 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { CONFIG_YAML: TEST_CONFIG, AGENT_TOKEN } },
           }),
         ],
         test: {
           name: "edge",
-          include: ["edge/src/**/*.test.ts"],
+          include: ["edge/src/**/*.test.ts", "edge/test/**/*.test.ts"],
         },
       },
       {

@@ -1,0 +1,29 @@
+/** @module Who is calling /mcp and which VMs they may reach. */
+import type { EdgeConfig, EdgeVm } from "../config/edge-config.js";
+import { findBySecret } from "./compare.js";
+import { parseAuthorization } from "./header.js";
+
+export interface Caller {
+  /** User name, or "anonymous" when permissions are off. */
+  name: string;
+  /** The VMs this caller may reach, in config order. */
+  vms: EdgeVm[];
+}
+
+/** The caller for an Authorization header, or null when access must be denied. */
+export async function resolveCaller(
+  config: EdgeConfig,
+  authorization: string | null | undefined,
+): Promise<Caller | null> {
+  if (!config.permissions) return { name: "anonymous", vms: [...config.vms.values()] };
+  const key = parseAuthorization(authorization);
+  if (!key) return null;
+  const user = await findBySecret(key, config.users, (u) => u.keyHash);
+  if (!user) return null;
+  return { name: user.name, vms: [...config.vms.values()].filter((vm) => user.vms.has(vm.name)) };
+}
+
+/** The VM if the caller may reach it; null for forbidden and unknown alike. */
+export function permittedVm(caller: Caller, name: string): EdgeVm | null {
+  return caller.vms.find((vm) => vm.name === name) ?? null;
+}

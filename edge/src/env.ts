@@ -1,0 +1,17 @@
+/**
+ * @module The Worker's environment: bindings and vars from wrangler.toml (generated types)
+ * plus the secrets an operator sets with `wrangler secret put`, which the file cannot list.
+ */
+export interface EdgeSecrets {
+  /** The whole config (YAML or JSON), as the original's config.yaml. Takes precedence over URL. */
+  CONFIG_YAML?: string;
+  /** The original's config fetch: `${URL}/${VERSION}/${CONFIG_FILENAME}` with `X-API-Key: ${API_KEY}`. */
+  URL?: string;
+  VERSION?: string;
+  CONFIG_FILENAME?: string;
+  API_KEY?: string;
+  /** Token of the agent "default" when the config has no `agents` list. */
+  AGENT_TOKEN?: string;
+}
+
+export type EdgeEnv = Cloudflare.Env & EdgeSecrets;

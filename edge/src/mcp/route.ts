@@ -1,0 +1,39 @@
+/**
+ * @module `/mcp`: stateless Streamable HTTP. POST carries JSON-RPC; GET and DELETE are 405
+ * because there are no sessions to stream to or end (clients otherwise hang on the SSE GET).
+ */
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { DENIED_MESSAGE } from "@telecommande/shared";
+import { Hono } from "hono";
+import { resolveCaller } from "../auth/caller.js";
+import { loadEdgeConfig } from "../config/source.js";
+import type { EdgeEnv } from "../env.js";
+import { hostGuard } from "../http/host-guard.js";
+import { jsonRpcError } from "../http/json-rpc.js";
+import { hubRunner } from "../hub/dispatch.js";
+import { createServer } from "./server.js";
+
+export const mcpRoute = new Hono<{ Bindings: EdgeEnv }>();
+
+mcpRoute.use("/mcp", hostGuard);
+
+mcpRoute.post("/mcp", async (c) => {
+  const config = await loadEdgeConfig(c.env);
+  const caller = await resolveCaller(config, c.req.header("authorization"));
+  if (!caller) {
+    c.header("WWW-Authenticate", 'Bearer realm="la-telecommande"');
+    return c.json(jsonRpcError(-32001, DENIED_MESSAGE), 401);
+  }
+  const server = createServer({ config, caller, runJob: hubRunner(c.env) });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
+  await server.connect(transport);
+  return transport.handleRequest(c.req.raw);
+});
+
+mcpRoute.on(["GET", "DELETE"], "/mcp", (c) => {
+  c.header("Allow", "POST");
+  return c.json(jsonRpcError(-32000, "Method not allowed: this server is stateless; use POST"), 405);
+});

@@ -1,0 +1,155 @@
+import { SELF } from "cloudflare:test";
+import { type Message, PROTOCOL_VERSION, parseMessage } from "@telecommande/shared";
+import { afterEach, describe, expect, it } from "vitest";
+import { AGENT_TOKEN, mcpClient, textOf } from "./fixtures.js";
+
+/** A scripted agent on a real WebSocket into the hub. */
+class FakeAgent {
+  readonly inbox: Message[] = [];
+  private waiters: (() => void)[] = [];
+  constructor(readonly ws: WebSocket) {
+    ws.addEventListener("message", (e) => {
+      const parsed = parseMessage(e.data);
+      if (parsed.ok) this.inbox.push(parsed.message);
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+  send(message: unknown): void {
+    this.ws.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+  async next<T extends Message["type"]>(type: T): Promise<Extract<Message, { type: T }>> {
+    for (;;) {
+      const i = this.inbox.findIndex((m) => m.type === type);
+      if (i >= 0) return this.inbox.splice(i, 1)[0] as Extract<Message, { type: T }>;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+}
+
+const open: WebSocket[] = [];
+afterEach(() => {
+  for (const ws of open.splice(0)) ws.close();
+});
+
+async function connect(token = AGENT_TOKEN): Promise<{ status: number; agent?: FakeAgent }> {
+  const res = await SELF.fetch("http://127.0.0.1/agent/connect", {
+    headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` },
+  });
+  if (!res.webSocket) return { status: res.status };
+  res.webSocket.accept();
+  open.push(res.webSocket);
+  return { status: res.status, agent: new FakeAgent(res.webSocket) };
+}
+
+async function connectReady(): Promise<FakeAgent> {
+  const { agent } = await connect();
+  if (!agent) throw new Error("agent refused");
+  agent.send({ type: "hello", agent: "default", version: "test", protocol: PROTOCOL_VERSION, vms: ["vm1", "vm2"] });
+  await agent.next("welcome");
+  return agent;
+}
+
+const EXEC_OK = {
+  kind: "exec",
+  stderr: "",
+  signal: null,
+  duration_ms: 4,
+  stdout_truncated: false,
+  stderr_truncated: false,
+};
+
+describe("agent hub", () => {
+  it("refuses a wrong token and a plain GET", async () => {
+    expect((await connect("wrong")).status).toBe(401);
+    expect((await SELF.fetch("http://127.0.0.1/agent/connect")).status).toBe(426);
+  });
+
+  it("fails at once when no agent is connected", async () => {
+    const alice = await mcpClient("Bearer alice-key");
+    const started = Date.now();
+    const res = await alice.callTool({ name: "ssh_run_command", arguments: { vm_name: "vm1", command: "true" } });
+    expect(res.isError).toBe(true);
+    expect(textOf(res)).toBe('ssh_run_command on vm1 failed: agent "default" is not connected');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("dispatches a job and reassembles streamed output", async () => {
+    const agent = await connectReady();
+    const alice = await mcpClient("Bearer alice-key");
+    const call = alice.callTool({ name: "ssh_run_command", arguments: { vm_name: "vm2", command: "cat big" } });
+    const job = await agent.next("job");
+    expect(job).toMatchObject({ vm: "vm2", kind: "exec", command: "cat big", caller: "alice", timeout_ms: 120_000 });
+    agent.send({ type: "progress", id: job.id, stream: "stdout", data: "a".repeat(200_000) });
+    agent.send({ type: "progress", id: job.id, stream: "stderr", data: "warn\n" });
+    agent.send({ type: "result", id: job.id, result: { ...EXEC_OK, stdout: "end", stderr: "!", return_code: 3 } });
+    const res = await call;
+    expect(res.isError).toBe(true);
+    const out = res.structuredContent as Record<string, unknown>;
+    expect(out).toMatchObject({ command: "cat big", status: "executed", return_code: 3, vm: "vm2", stderr: "warn\n!" });
+    expect(out.stdout).toBe(`${"a".repeat(200_000)}end`);
+    expect(JSON.parse(textOf(res))).toEqual(out);
+  });
+
+  it("fails a pending job fast when the agent disconnects", async () => {
+    const agent = await connectReady();
+    const alice = await mcpClient("Bearer alice-key");
+    const call = alice.callTool({ name: "ssh_run_command", arguments: { vm_name: "vm1", command: "sleep 30" } });
+    await agent.next("job");
+    const started = Date.now();
+    agent.ws.close(1001, "agent going away");
+    const res = await call;
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(res.isError).toBe(true);
+    expect(textOf(res)).toMatch(/ssh_run_command on vm1 failed: the agent disconnected during the job/);
+  });
+
+  it("passes agent errors through and answers garbage without dropping the agent", async () => {
+    const agent = await connectReady();
+    agent.send("{not json");
+    expect((await agent.next("error")).message).toBe("frame is not valid JSON");
+    agent.send({ type: "job", id: "x" });
+    expect((await agent.next("error")).message).toMatch(/malformed message/);
+    const alice = await mcpClient("alice-key");
+    const call = alice.callTool({ name: "ssh_vm_distro_info", arguments: { vm_name: "vm1" } });
+    const job = await agent.next("job");
+    agent.send({ type: "error", id: job.id, code: "host_key_mismatch", message: "host key for vm1 does not match" });
+    const res = await call;
+    expect(res.isError).toBe(true);
+    expect(textOf(res)).toBe("ssh_vm_distro_info on vm1 failed: host key for vm1 does not match");
+  });
+
+  it("maps probe results to the original's fields", async () => {
+    const agent = await connectReady();
+    const alice = await mcpClient("alice-key");
+    const call = alice.callTool({ name: "ssh_is_vm_up", arguments: { vm_name: "vm2" } });
+    const job = await agent.next("job");
+    expect(job.kind).toBe("probe");
+    agent.send({
+      type: "result",
+      id: job.id,
+      result: { kind: "probe", reachable: true, latency_ms: 1.5, reason: null },
+    });
+    expect((await call).structuredContent).toEqual({
+      vm: "vm2",
+      host: "10.0.0.2",
+      port: 2222,
+      reachable: true,
+      latency_ms: 1.5,
+      reason: null,
+    });
+  });
+
+  it("closes an agent that speaks another protocol or claims another name", async () => {
+    for (const hello of [
+      { agent: "default", protocol: PROTOCOL_VERSION + 1 },
+      { agent: "someone-else", protocol: PROTOCOL_VERSION },
+    ]) {
+      const { agent } = await connect();
+      if (!agent) throw new Error("refused");
+      const closed = new Promise<number>((resolve) => agent.ws.addEventListener("close", (e) => resolve(e.code)));
+      agent.send({ type: "hello", version: "x", vms: [], ...hello });
+      expect((await agent.next("error")).code).toBe("bad_message");
+      expect([4002, 4003]).toContain(await closed);
+    }
+  });
+});
