@@ -27,7 +27,7 @@ export async function mcpClient(authorization?: string): Promise<Client> {
   return client;
 }
 
-export function textOf(result: { content?: unknown }): string {
-  const content = result.content as { type: string; text?: string }[];
+export function textOf(result: object): string {
+  const content = ((result as { content?: unknown }).content ?? []) as { type: string; text?: string }[];
   return content.map((c) => c.text ?? "").join("");
 }

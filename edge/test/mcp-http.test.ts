@@ -15,7 +15,13 @@ describe("/mcp over HTTP", () => {
   });
 
   it("refuses a missing or wrong key with 401 and the single denial message", async () => {
-    for (const headers of [{}, { Authorization: "Bearer nope" }, { Authorization: "nope" }, { Authorization: "" }]) {
+    const variants: Record<string, string>[] = [
+      {},
+      { Authorization: "Bearer nope" },
+      { Authorization: "nope" },
+      { Authorization: "" },
+    ];
+    for (const headers of variants) {
       const res = await mcpPost(LIST, headers);
       expect(res.status).toBe(401);
       const body = (await res.json()) as { error: { message: string } };
