@@ -1,0 +1,87 @@
+/**
+ * @module A direct ssh2 client to the test sshd, bypassing the product: proves the sshd
+ * works and gives the benchmark its raw baseline. Own socket with TCP_NODELAY, host key
+ * checked against the pinned fingerprint.
+ */
+import { createHash } from "node:crypto";
+import net from "node:net";
+import { Client } from "ssh2";
+import { assertLoopback } from "./ports.js";
+
+export interface SshTarget {
+  host: string;
+  port: number;
+  user: string;
+  privateKey: string;
+  /** `SHA256:...`; the connection fails when the server presents another key. */
+  hostKeyFingerprint: string;
+}
+
+export interface ExecOutcome {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Opens one warm SSH connection. */
+export function sshConnect(target: SshTarget, timeoutMs = 10_000): Promise<Client> {
+  assertLoopback(target.host);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: target.host, port: target.port });
+    sock.setNoDelay(true);
+    const conn = new Client();
+    let seenFingerprint = "";
+    conn.once("ready", () => resolve(conn));
+    conn.once("error", (error) => {
+      sock.destroy();
+      const detail =
+        seenFingerprint && seenFingerprint !== target.hostKeyFingerprint
+          ? ` (server key ${seenFingerprint}, expected ${target.hostKeyFingerprint})`
+          : "";
+      reject(new Error(`ssh to ${target.user}@${target.host}:${target.port} failed: ${error.message}${detail}`));
+    });
+    conn.connect({
+      sock,
+      username: target.user,
+      privateKey: target.privateKey,
+      readyTimeout: timeoutMs,
+      hostVerifier: (key: Buffer) => {
+        seenFingerprint = `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}`;
+        return seenFingerprint === target.hostKeyFingerprint;
+      },
+    });
+  });
+}
+
+/** Runs one command string on an open connection and collects its output. */
+export function sshExec(conn: Client, command: string): Promise<ExecOutcome> {
+  return new Promise((resolve, reject) => {
+    conn.exec(command, (error, stream) => {
+      if (error) return reject(error);
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let code: number | null = null;
+      let signal: string | null = null;
+      stream.on("data", (chunk: Buffer) => stdout.push(chunk));
+      stream.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+      stream.on("exit", (c: number | null, s?: string) => {
+        code = c;
+        signal = s ?? null;
+      });
+      stream.on("close", () =>
+        resolve({
+          code,
+          signal,
+          stdout: Buffer.concat(stdout).toString("utf8"),
+          stderr: Buffer.concat(stderr).toString("utf8"),
+        }),
+      );
+    });
+  });
+}
+
+/** The original's quoting: the command becomes one single-quoted argument of `bash -lc`. */
+export function bashLc(command: string): string {
+  return `bash -lc '${command.replaceAll("'", `'"'"'`)}'`;
+}
