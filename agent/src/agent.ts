@@ -1,0 +1,136 @@
+/** @module Wires one running agent together: config → SSH pool → job runner → edge connection. */
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { BackoffOptions } from "./backoff.js";
+import type { ServedVm } from "./config.js";
+import { type ConnectionState, EdgeConnection } from "./connection.js";
+import { JobRunner } from "./jobs.js";
+import { createLogger, type Logger } from "./log.js";
+import { HostKeyStore } from "./ssh/host-keys.js";
+import { SshPool } from "./ssh/pool.js";
+
+export interface StartAgentOptions {
+  /** Edge base URL, e.g. http://127.0.0.1:8787 (http→ws, https→wss, path /agent/connect). */
+  edgeUrl: string;
+  /** The agent's bearer token. Never logged. */
+  token: string;
+  /** Agent name: it serves the VMs whose `agent` is this name. */
+  name: string;
+  /** The served VMs with their keys, as `loadAgentConfig(...).vms` returns them. */
+  vms: ServedVm[];
+  /** Holds `known_hosts` (first-use host keys). Default `~/.la-telecommande`. */
+  dataDir?: string;
+  /** Extra read-only known_hosts file. */
+  knownHostsFile?: string;
+  log?: Logger;
+  /** Tunables, mostly for tests. */
+  heartbeatMs?: number;
+  backoff?: BackoffOptions;
+  welcomeTimeoutMs?: number;
+  maxChannelsPerVm?: number;
+  sshReadyTimeoutMs?: number;
+}
+
+export interface AgentHandle {
+  readonly name: string;
+  /** Connection state: "ready" once the edge has sent `welcome`. */
+  readonly state: ConnectionState;
+  /** SSH connections opened so far (one per VM while they stay up). */
+  readonly sshConnectionsOpened: number;
+  /** Cancels running jobs (killing their remote processes), closes SSH and the WebSocket. */
+  stop(): Promise<void>;
+}
+
+let version: string | undefined;
+
+/** The version in agent/package.json, sent in `hello`. */
+export function agentVersion(): string {
+  if (version) return version;
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: unknown };
+    version = typeof pkg.version === "string" ? pkg.version : "0.0.0";
+  } catch {
+    version = "0.0.0";
+  }
+  return version;
+}
+
+export function defaultDataDir(): string {
+  return join(homedir(), ".la-telecommande");
+}
+
+export function startAgent(options: StartAgentOptions): AgentHandle {
+  const log = options.log ?? createLogger({ agent: options.name });
+  log.addSecret(options.token);
+  for (const vm of options.vms) log.addSecret(vm.passphrase);
+
+  const dataDir = options.dataDir ?? defaultDataDir();
+  const hostKeys = new HostKeyStore({
+    ownFile: join(dataDir, "known_hosts"),
+    extraFiles: options.knownHostsFile ? [options.knownHostsFile] : [],
+  });
+  const pool = new SshPool({
+    hostKeys,
+    log,
+    maxChannels: options.maxChannelsPerVm,
+    readyTimeoutMs: options.sshReadyTimeoutMs,
+  });
+  // The runner sends through the connection created just below; jobs only arrive once it exists.
+  let connection: EdgeConnection | undefined;
+  const jobs = new JobRunner({
+    agent: options.name,
+    vms: options.vms,
+    pool,
+    log,
+    send: (message) => connection?.send(message),
+  });
+  connection = new EdgeConnection({
+    edgeUrl: options.edgeUrl,
+    token: options.token,
+    agent: options.name,
+    version: agentVersion(),
+    vms: options.vms.map((vm) => vm.name),
+    log,
+    onJob: (job) => jobs.handle(job),
+    onCancel: (id) => jobs.cancel(id),
+    onDisconnect: (reason) => jobs.cancelAll(reason),
+    heartbeatMs: options.heartbeatMs,
+    backoff: options.backoff,
+    welcomeTimeoutMs: options.welcomeTimeoutMs,
+  });
+  const edge = connection;
+
+  log.info("starting", {
+    version: agentVersion(),
+    edge_url: options.edgeUrl,
+    vms: options.vms.map((vm) => vm.name),
+    data_dir: dataDir,
+  });
+  for (const vm of options.vms) {
+    if (vm.keyProblem) log.warn("vm_key_unusable", { vm: vm.name, problem: vm.keyProblem });
+  }
+  if (!options.vms.length) log.warn("no_vms", { message: `no VM in the config is served by agent "${options.name}"` });
+  edge.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    name: options.name,
+    get state() {
+      return edge.state;
+    },
+    get sshConnectionsOpened() {
+      return pool.connectionsOpened;
+    },
+    stop() {
+      stopping ??= (async () => {
+        log.info("stopping", { running_jobs: jobs.size });
+        jobs.cancelAll("the agent is shutting down");
+        await edge.stop();
+        await pool.close();
+        log.info("stopped");
+      })();
+      return stopping;
+    },
+  };
+}

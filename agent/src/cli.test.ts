@@ -1,0 +1,177 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseCli } from "./cli.js";
+import { startFakeEdge } from "./testing/fake-edge.js";
+import { startTestSshServer } from "./testing/ssh-server.js";
+
+const BIN = fileURLToPath(new URL("../bin/agent.mjs", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "tc-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("parseCli", () => {
+  it("takes flags first, then env, then defaults", () => {
+    const env = { AGENT_TOKEN: " tok ", CONFIG: "/etc/c.yaml", EDGE_URL: "https://edge.example", AGENT_NAME: "dc1" };
+    expect(parseCli([], env)).toEqual({
+      kind: "run",
+      options: {
+        configPath: "/etc/c.yaml",
+        edgeUrl: "https://edge.example",
+        name: "dc1",
+        token: "tok",
+        dataDir: join(homedir(), ".la-telecommande"),
+        knownHostsFile: undefined,
+        logLevel: undefined,
+      },
+    });
+    const flags = parseCli(
+      ["--config", "c.yaml", "--edge", "http://e:1", "--name", "n", "--data-dir", "/d", "--known-hosts", "/k"],
+      { ...env, TELECOMMANDE_DATA_DIR: "/ignored" },
+    );
+    expect(flags).toMatchObject({
+      kind: "run",
+      options: { configPath: "c.yaml", edgeUrl: "http://e:1", name: "n", dataDir: "/d", knownHostsFile: "/k" },
+    });
+    expect(parseCli([], { AGENT_TOKEN: "t", TELECOMMANDE_DATA_DIR: "/var/lib/tc" })).toMatchObject({
+      options: {
+        configPath: "./config.yaml",
+        edgeUrl: "http://127.0.0.1:8787",
+        name: "default",
+        dataDir: "/var/lib/tc",
+      },
+    });
+  });
+
+  it("answers help and version", () => {
+    expect(parseCli(["--help"], {})).toEqual({ kind: "help" });
+    expect(parseCli(["-v"], {})).toEqual({ kind: "version" });
+  });
+
+  it.each([
+    [[], {}, /^AGENT_TOKEN is not set/],
+    [["--edge", "ftp://x"], { AGENT_TOKEN: "t" }, /must use http, https, ws or wss/],
+    [["--edge", "::"], { AGENT_TOKEN: "t" }, /is not a valid URL/],
+    [["--name", "a b"], { AGENT_TOKEN: "t" }, /agent name "a b" must be/],
+    [["--log-level", "loud"], { AGENT_TOKEN: "t" }, /log level "loud"/],
+    [["--nope"], { AGENT_TOKEN: "t" }, /Unknown option '--nope' \(see --help\)/],
+    [["stray"], { AGENT_TOKEN: "t" }, /stray/],
+  ])("rejects %j with one readable line", (argv, env, pattern) => {
+    const parsed = parseCli(argv as string[], env);
+    expect(parsed.kind).toBe("error");
+    if (parsed.kind === "error") {
+      expect(parsed.message).toMatch(pattern);
+      expect(parsed.message).not.toContain("\n");
+    }
+  });
+});
+
+function run(args: string[], env: Record<string, string>) {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
+    timeout: 15_000,
+  });
+}
+
+describe("the telecommande-agent binary", () => {
+  it("prints usage with --help and exits 0", () => {
+    const r = run(["--help"], {});
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("Usage: telecommande-agent");
+    expect(r.stdout).toContain("AGENT_TOKEN");
+  });
+
+  it("exits 2 with one line and no stack trace when the token is missing", () => {
+    const r = run([], {});
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      "telecommande-agent: AGENT_TOKEN is not set: the agent needs its token to connect to the edge\n",
+    );
+  });
+
+  it("exits 2 listing every config problem, never echoing the token", () => {
+    const path = join(dir, "bad.yaml");
+    writeFileSync(path, "vms:\n- {name: a, host: h, user: u}\n- {name: b, host: h, user: u, key_path: /nonexistent}\n");
+    const r = run(["--config", path], { AGENT_TOKEN: "super-secret-token" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^telecommande-agent: Invalid .*bad\.yaml \(2 problems\):\n/);
+    expect(r.stderr).toContain('vms[1].key_path: cannot read the private key of VM "b" at /nonexistent');
+    expect(r.stderr).toContain('vms[0]: VM "a" needs key or key_path');
+    expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(r.stderr).not.toContain("super-secret-token");
+  });
+
+  it("exits 2 on an unreadable config file", () => {
+    const r = run([], { AGENT_TOKEN: "t", CONFIG: join(dir, "nope.yaml") });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^telecommande-agent: cannot read config file .*nope\.yaml: no such file \(ENOENT\)\n$/);
+  });
+});
+
+describe("the binary against a local edge and SSH server", () => {
+  it("connects with env settings only, runs a job, and exits 0 on SIGTERM", async () => {
+    const edge = await startFakeEdge();
+    const ssh = await startTestSshServer();
+    try {
+      writeFileSync(join(dir, "vm1.key"), ssh.clientKey.private, { mode: 0o600 });
+      const config = join(dir, "config.yaml");
+      writeFileSync(
+        config,
+        `vms:\n- {name: vm1, host: 127.0.0.1, port: ${ssh.port}, user: tester, key_path: vm1.key, agent: dc1}\n` +
+          `- {name: other, host: 127.0.0.1, user: x, agent: dc2}\n` +
+          `agents: [{name: dc1, token_sha256: "${"a".repeat(64)}"}, {name: dc2, token_sha256: "${"b".repeat(64)}"}]\n`,
+      );
+      const child = spawn(process.execPath, [BIN], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: dir,
+          CONFIG: config,
+          EDGE_URL: edge.url,
+          AGENT_NAME: "dc1",
+          AGENT_TOKEN: "tok-for-the-binary",
+          TELECOMMANDE_DATA_DIR: join(dir, "data"),
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+
+      const socket = await edge.nextSocket(10_000);
+      expect(socket.headers.authorization).toBe("Bearer tok-for-the-binary");
+      expect(await socket.next((m) => m.type === "hello")).toMatchObject({ agent: "dc1", vms: ["vm1"] });
+      socket.send({ type: "welcome", protocol: 1, agent: "dc1" });
+      socket.send({
+        type: "job",
+        id: "b1",
+        caller: "c",
+        vm: "vm1",
+        kind: "exec",
+        command: "echo via-cli",
+        timeout_ms: 5000,
+      });
+      expect(await socket.next((m) => m.type === "result")).toMatchObject({ result: { stdout: "via-cli\n" } });
+
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(await socket.closed).toBe(1001);
+      const events = stderr
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const names = events.map((e) => e.event);
+      expect(names).toEqual(expect.arrayContaining(["starting", "connected", "job_start", "job_end", "stopped"]));
+      expect(events.every((e) => e.agent === "dc1" && typeof e.ts === "string")).toBe(true);
+      expect(stderr).not.toContain("tok-for-the-binary");
+      expect(stderr).not.toContain("PRIVATE KEY");
+    } finally {
+      await edge.close();
+      await ssh.close();
+    }
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * @module Command line and environment: `telecommande-agent --config … --edge … --name …`,
+ * with env fallbacks. Parsing returns a value or a one-line problem; it never exits or throws.
+ */
+import { homedir } from "node:os";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { agentConnectUrl } from "./connection.js";
+
+export const USAGE = `Usage: telecommande-agent [options]
+
+La Télécommande agent: dials out to the edge over one WebSocket and runs SSH jobs
+on the VMs of the config that name this agent (or every VM without \`agent:\` when
+the name is "default").
+
+Options:
+  --config <path>       fleet config (YAML)           env CONFIG, default ./config.yaml
+  --edge <url>          edge base URL                 env EDGE_URL, default http://127.0.0.1:8787
+  --name <name>         agent name                    env AGENT_NAME, default "default"
+  --data-dir <dir>      agent state (known_hosts)     env TELECOMMANDE_DATA_DIR, default ~/.la-telecommande
+  --known-hosts <file>  extra read-only known_hosts file (OpenSSH format)
+  --log-level <level>   debug | info | warn | error   env LOG_LEVEL, default info
+  -h, --help            show this help
+  -v, --version         print the version
+
+Environment:
+  AGENT_TOKEN           required: the agent's bearer token for the edge (never logged)
+
+Logs are JSON lines on stderr. Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad input.
+`;
+
+export interface CliOptions {
+  configPath: string;
+  edgeUrl: string;
+  name: string;
+  token: string;
+  dataDir: string;
+  knownHostsFile: string | undefined;
+  logLevel: string | undefined;
+}
+
+export type CliParse =
+  | { kind: "run"; options: CliOptions }
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "error"; message: string };
+
+function expandHome(path: string): string {
+  return path === "~" || path.startsWith("~/") ? resolve(homedir(), path.slice(2)) : path;
+}
+
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: "string" },
+        edge: { type: "string" },
+        name: { type: "string" },
+        "data-dir": { type: "string" },
+        "known-hosts": { type: "string" },
+        "log-level": { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+      },
+    }));
+  } catch (err) {
+    // parseArgs messages are already one readable line; the usage hint says where to look.
+    const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    return { kind: "error", message: `${message} (see --help)` };
+  }
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+
+  const str = (v: string | boolean | undefined) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
+  const token = env.AGENT_TOKEN?.trim();
+  if (!token)
+    return { kind: "error", message: "AGENT_TOKEN is not set: the agent needs its token to connect to the edge" };
+
+  const edgeUrl = str(values.edge) ?? str(env.EDGE_URL) ?? "http://127.0.0.1:8787";
+  try {
+    agentConnectUrl(edgeUrl);
+  } catch (err) {
+    return { kind: "error", message: err instanceof Error ? err.message : String(err) };
+  }
+
+  const name = str(values.name) ?? str(env.AGENT_NAME) ?? "default";
+  if (!/^[\w.-]{1,64}$/.test(name)) {
+    return { kind: "error", message: `agent name "${name}" must be 1-64 letters, digits, dots, dashes or underscores` };
+  }
+  const logLevel = str(values["log-level"]) ?? str(env.LOG_LEVEL);
+  if (logLevel && !["debug", "info", "warn", "error"].includes(logLevel)) {
+    return { kind: "error", message: `log level "${logLevel}" must be debug, info, warn or error` };
+  }
+  const knownHosts = str(values["known-hosts"]);
+  return {
+    kind: "run",
+    options: {
+      configPath: expandHome(str(values.config) ?? str(env.CONFIG) ?? "./config.yaml"),
+      edgeUrl,
+      name,
+      token,
+      dataDir: expandHome(str(values["data-dir"]) ?? str(env.TELECOMMANDE_DATA_DIR) ?? "~/.la-telecommande"),
+      knownHostsFile: knownHosts ? expandHome(knownHosts) : undefined,
+      logLevel,
+    },
+  };
+}

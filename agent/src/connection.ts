@@ -1,0 +1,271 @@
+/**
+ * @module The one WebSocket to the edge: dial out, `hello` → `welcome`, heartbeats,
+ * and reconnect forever with capped, jittered backoff. Every frame is parsed with
+ * `parseMessage`; garbage is logged and answered, never fatal.
+ */
+import {
+  encodeMessage,
+  type Job,
+  type Message,
+  PONG_FRAME,
+  PROTOCOL_VERSION,
+  parseMessage,
+} from "@telecommande/shared";
+import WebSocket from "ws";
+import { Backoff, type BackoffOptions } from "./backoff.js";
+import { Heartbeat } from "./heartbeat.js";
+import type { Logger } from "./log.js";
+
+/** Edge base URL → its agent endpoint: http→ws, https→wss, path `/agent/connect`. Throws on a bad URL. */
+export function agentConnectUrl(edgeUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(edgeUrl);
+  } catch {
+    throw new Error(`edge URL "${edgeUrl}" is not a valid URL (expected e.g. http://127.0.0.1:8787)`);
+  }
+  const schemes: Record<string, string> = { "http:": "ws:", "https:": "wss:", "ws:": "ws:", "wss:": "wss:" };
+  const scheme = schemes[url.protocol];
+  if (!scheme) throw new Error(`edge URL "${url.protocol}//…" must use http, https, ws or wss`);
+  url.protocol = scheme;
+  const base = url.pathname.replace(/\/+$/, "");
+  url.pathname = base.endsWith("/agent/connect") ? base : `${base}/agent/connect`;
+  url.search = "";
+  url.hash = "";
+  return url;
+}
+
+/** The URL as it may appear in a log: no user info. */
+function displayUrl(url: URL): string {
+  const copy = new URL(url);
+  copy.username = "";
+  copy.password = "";
+  return copy.toString();
+}
+
+export interface EdgeConnectionOptions {
+  edgeUrl: string;
+  token: string;
+  agent: string;
+  version: string;
+  vms: string[];
+  log: Logger;
+  onJob: (job: Job) => void;
+  onCancel: (id: string) => void;
+  /** The socket closed: running jobs must be cancelled. */
+  onDisconnect: (reason: string) => void;
+  heartbeatMs?: number;
+  backoff?: BackoffOptions;
+  welcomeTimeoutMs?: number;
+  /** Repeated connect failures are logged at most this often (the first always is). */
+  failureLogEveryMs?: number;
+}
+
+export type ConnectionState = "connecting" | "handshake" | "ready" | "waiting" | "stopped";
+
+export class EdgeConnection {
+  private readonly url: URL;
+  private readonly backoff: Backoff;
+  private ws: WebSocket | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private welcomeTimer: NodeJS.Timeout | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private failures = 0;
+  private lastFailureLog = 0;
+  private stateValue: ConnectionState = "waiting";
+  /** Times a `welcome` was received, for tests and diagnostics. */
+  welcomes = 0;
+
+  constructor(private readonly options: EdgeConnectionOptions) {
+    this.url = agentConnectUrl(options.edgeUrl);
+    this.backoff = new Backoff(options.backoff);
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  start(): void {
+    if (this.stateValue === "stopped" || this.ws) return;
+    this.open();
+  }
+
+  /** Sends on the live socket; false when there is none (the edge fails such jobs on its side). */
+  send(message: Message): boolean {
+    return this.sendRaw(encodeMessage(message));
+  }
+
+  async stop(): Promise<void> {
+    this.stateValue = "stopped";
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.welcomeTimer);
+    this.heartbeat?.stop();
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, 2000);
+      ws.once("close", () => {
+        clearTimeout(force);
+        resolve();
+      });
+      if (ws.readyState === WebSocket.OPEN) ws.close(1001, "agent shutting down");
+      else ws.terminate();
+    });
+  }
+
+  private sendRaw(frame: string): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(frame);
+    return true;
+  }
+
+  private open(): void {
+    const { log, token, agent, version } = this.options;
+    this.stateValue = "connecting";
+    const ws = new WebSocket(this.url, {
+      headers: {
+        Authorization: `Bearer ${token}`,
+        "User-Agent": `telecommande-agent/${version}`,
+      },
+      handshakeTimeout: 10_000,
+      perMessageDeflate: false,
+    });
+    this.ws = ws;
+    const session = { welcomed: false };
+    let opened = false;
+    let httpStatus: number | undefined;
+    let lastError: Error | undefined;
+
+    ws.on("unexpected-response", (_req, res) => {
+      httpStatus = res.statusCode;
+      res.resume();
+      ws.terminate();
+    });
+    ws.on("open", () => {
+      opened = true;
+      this.stateValue = "handshake";
+      this.heartbeat = new Heartbeat({
+        periodMs: this.options.heartbeatMs,
+        send: (frame) => this.sendRaw(frame),
+        onDead: (silentMs) => {
+          log.warn("heartbeat_timeout", { silent_ms: silentMs });
+          ws.terminate();
+        },
+      });
+      this.heartbeat.start();
+      this.welcomeTimer = setTimeout(() => {
+        log.warn("handshake_timeout", { message: "no welcome from the edge; reconnecting" });
+        ws.terminate();
+      }, this.options.welcomeTimeoutMs ?? 10_000);
+      this.send({ type: "hello", agent, version, protocol: PROTOCOL_VERSION, vms: this.options.vms });
+    });
+    ws.on("message", (data, isBinary) => {
+      this.heartbeat?.received();
+      this.onFrame(ws, session, isBinary ? data : data.toString());
+    });
+    ws.on("error", (err) => {
+      lastError = err;
+    });
+    ws.on("close", (code, reasonBuf) => {
+      const wasReady = session.welcomed;
+      clearTimeout(this.welcomeTimer);
+      this.heartbeat?.stop();
+      this.heartbeat = undefined;
+      if (this.ws === ws) this.ws = undefined;
+      const reason = reasonBuf.toString();
+      if (wasReady) log.info("disconnected", { code, reason });
+      else if (this.stateValue === "stopped") log.debug("connect_aborted", { code });
+      else if (opened) this.failure("handshake_failed", { code, reason });
+      else if (httpStatus === 401 || httpStatus === 403) {
+        this.failure("auth_failed", {
+          status: httpStatus,
+          message: "the edge rejected the agent token; check AGENT_TOKEN",
+        });
+      } else if (httpStatus) this.failure("connect_failed", { status: httpStatus });
+      else this.failure("connect_failed", { error: lastError });
+      this.options.onDisconnect(wasReady ? `the edge connection closed (code ${code})` : "the edge connection failed");
+      this.scheduleReconnect();
+    });
+  }
+
+  private onFrame(ws: WebSocket, session: { welcomed: boolean }, raw: unknown): void {
+    // The heartbeat answer is by far the most common frame: skip the JSON parse.
+    if (raw === PONG_FRAME) return;
+    const { log } = this.options;
+    const parsed = parseMessage(raw);
+    if (!parsed.ok) {
+      log.warn("bad_message", { error: parsed.error });
+      this.send({ type: "error", code: "bad_message", message: parsed.error });
+      return;
+    }
+    const msg = parsed.message;
+    switch (msg.type) {
+      case "welcome":
+        this.onWelcome(ws, session, msg.protocol, msg.agent);
+        return;
+      case "job":
+        this.options.onJob(msg);
+        return;
+      case "cancel":
+        this.options.onCancel(msg.id);
+        return;
+      case "ping":
+        this.sendRaw(PONG_FRAME);
+        return;
+      case "pong":
+        return;
+      case "error":
+        // Never answer an error with an error: two confused peers would loop forever.
+        log.warn("edge_error", { code: msg.code, message: msg.message, job_id: msg.id });
+        return;
+      default:
+        log.warn("bad_message", { error: `unexpected "${msg.type}" message from the edge` });
+        this.send({ type: "error", code: "bad_message", message: `unexpected "${msg.type}" message from the edge` });
+    }
+  }
+
+  private onWelcome(ws: WebSocket, session: { welcomed: boolean }, protocol: number, agent: string): void {
+    clearTimeout(this.welcomeTimer);
+    if (session.welcomed) return;
+    if (protocol !== PROTOCOL_VERSION) {
+      this.options.log.error("protocol_mismatch", { edge_protocol: protocol, agent_protocol: PROTOCOL_VERSION });
+      ws.close(4002, "protocol version mismatch");
+      return;
+    }
+    session.welcomed = true;
+    if (this.stateValue !== "stopped") this.stateValue = "ready";
+    this.welcomes++;
+    this.backoff.reset();
+    this.failures = 0;
+    this.options.log.info("connected", {
+      edge: displayUrl(this.url),
+      welcomed_as: agent,
+      protocol,
+      vms: this.options.vms.length,
+    });
+  }
+
+  /** Logs a failed attempt: the first of a streak always, then at most every failureLogEveryMs. */
+  private failure(event: string, fields: Record<string, unknown>): void {
+    this.failures++;
+    const now = Date.now();
+    const every = this.options.failureLogEveryMs ?? 30_000;
+    if (this.failures === 1 || now - this.lastFailureLog >= every) {
+      this.lastFailureLog = now;
+      const level = event === "auth_failed" ? "error" : "warn";
+      this.options.log[level](event, { ...fields, edge: displayUrl(this.url), attempt: this.failures });
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stateValue === "stopped") return;
+    this.stateValue = "waiting";
+    const delay = this.backoff.next();
+    this.options.log.debug("reconnect_scheduled", { in_ms: delay });
+    this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+}

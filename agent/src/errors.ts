@@ -1,0 +1,47 @@
+/** @module The one typed failure a job can end with: a protocol error code plus a message safe to show a caller. */
+import { ERROR_CODES, type ErrorCode } from "@telecommande/shared";
+
+export class JobError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "JobError";
+  }
+}
+
+/** Turns anything thrown inside a job into a JobError; unknown failures become `internal`. */
+export function toJobError(err: unknown): JobError {
+  if (err instanceof JobError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new JobError(ERROR_CODES.internal, `internal agent error: ${message}`);
+}
+
+const NET_REASONS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  EHOSTDOWN: "host is down",
+  ENOTFOUND: "host name not found",
+  EAI_AGAIN: "host name lookup failed (temporary)",
+  EADDRNOTAVAIL: "address not available",
+  EPIPE: "connection closed by peer",
+};
+
+/** A short human reason for a socket error, e.g. `connection refused (ECONNREFUSED)`. */
+export function describeNetError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const code = typeof e?.code === "string" ? e.code : undefined;
+  if (code) return `${NET_REASONS[code] ?? e?.message ?? "socket error"} (${code})`;
+  return e instanceof Error ? e.message : String(err);
+}
+
+/** `30 s`, `1.5 s`, `250 ms`: how a timeout reads in a message. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}

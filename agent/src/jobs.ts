@@ -1,0 +1,179 @@
+/**
+ * @module Job control: runs `job` messages concurrently, bounds each by its timeout,
+ * honours `cancel`, and guarantees exactly one `result` or `error` per job id.
+ */
+import { ERROR_CODES, type Job, type JobResult, type Message } from "@telecommande/shared";
+import type { ServedVm } from "./config.js";
+import { DISTRO_SCRIPT, parseDistro } from "./distro.js";
+import { formatDuration, JobError, toJobError } from "./errors.js";
+import type { Logger } from "./log.js";
+import { probeTcp } from "./probe.js";
+import { collectExec, roundMs } from "./ssh/exec.js";
+import type { SshPool } from "./ssh/pool.js";
+import { wrapCommand, wrapScript } from "./ssh/quote.js";
+
+export interface JobRunnerOptions {
+  agent: string;
+  vms: ServedVm[];
+  pool: SshPool;
+  log: Logger;
+  /** Sends on the current edge connection; a dropped message is fine, the edge fails the job itself. */
+  send: (message: Message) => void;
+  chunkChars?: number;
+  limitBytes?: number;
+}
+
+interface Running {
+  controller: AbortController;
+  /** The remote command is running: an abort now kills a process. */
+  started: boolean;
+  settled: boolean;
+  /** Set when the edge is gone: nothing more is sent for this job. */
+  silent: boolean;
+}
+
+export class JobRunner {
+  private readonly running = new Map<string, Running>();
+  private readonly vms: Map<string, ServedVm>;
+
+  constructor(private readonly options: JobRunnerOptions) {
+    this.vms = new Map(options.vms.map((vm) => [vm.name, vm]));
+  }
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  handle(job: Job): void {
+    const { log, send } = this.options;
+    if (this.running.has(job.id)) {
+      // Answering with this id would settle the first job with the wrong outcome.
+      log.warn("job_duplicate", { job_id: job.id });
+      send({ type: "error", code: ERROR_CODES.badMessage, message: `job id "${job.id}" is already running` });
+      return;
+    }
+    const vm = this.vms.get(job.vm);
+    if (!vm) {
+      log.warn("job_rejected", { job_id: job.id, vm: job.vm, code: ERROR_CODES.unknownVm });
+      send({
+        type: "error",
+        id: job.id,
+        code: ERROR_CODES.unknownVm,
+        message: `unknown VM "${job.vm}": agent "${this.options.agent}" does not serve it`,
+      });
+      return;
+    }
+    if (job.kind === "exec" && !job.command) {
+      log.warn("job_rejected", { job_id: job.id, vm: job.vm, code: ERROR_CODES.badMessage });
+      send({ type: "error", id: job.id, code: ERROR_CODES.badMessage, message: "an exec job needs a command" });
+      return;
+    }
+    this.start(job, vm);
+  }
+
+  /** `cancel` from the edge: kill the remote process and answer `cancelled`. */
+  cancel(id: string): void {
+    const job = this.running.get(id);
+    if (!job) {
+      this.options.log.debug("cancel_unknown_job", { job_id: id });
+      return;
+    }
+    const message = job.started
+      ? `job ${id} was cancelled; the remote process was killed`
+      : `job ${id} was cancelled before the command started`;
+    job.controller.abort(new JobError(ERROR_CODES.cancelled, message));
+  }
+
+  /** The edge connection is gone: abort everything (killing remote processes) and send nothing. */
+  cancelAll(reason: string): void {
+    for (const [id, job] of this.running) {
+      job.silent = true;
+      job.controller.abort(new JobError(ERROR_CODES.agentDisconnected, `job ${id} aborted: ${reason}`));
+    }
+  }
+
+  private start(job: Job, vm: ServedVm): void {
+    const { log } = this.options;
+    const startedAt = performance.now();
+    const state: Running = { controller: new AbortController(), started: false, settled: false, silent: false };
+    this.running.set(job.id, state);
+    const { signal } = state.controller;
+    log.info("job_start", {
+      job_id: job.id,
+      vm: vm.name,
+      kind: job.kind,
+      caller: job.caller,
+      timeout_ms: job.timeout_ms,
+      // The command itself may hold secrets; its size is enough to correlate.
+      command_chars: job.command?.length,
+    });
+
+    // A probe bounds itself (min(timeout_ms, 5 s)) and reports a timeout as "unreachable", not as an error.
+    const timer =
+      job.kind === "probe"
+        ? undefined
+        : setTimeout(() => {
+            state.controller.abort(new JobError(ERROR_CODES.timeout, this.timeoutMessage(job, vm, state.started)));
+          }, job.timeout_ms);
+
+    const finish = (outcome: { result: JobResult } | { error: JobError }) => {
+      if (state.settled) return;
+      state.settled = true;
+      clearTimeout(timer);
+      this.running.delete(job.id);
+      const duration_ms = roundMs(performance.now() - startedAt);
+      if ("result" in outcome) {
+        const rc = outcome.result.kind === "exec" ? outcome.result.return_code : undefined;
+        log.info("job_end", {
+          job_id: job.id,
+          vm: vm.name,
+          kind: job.kind,
+          status: "ok",
+          duration_ms,
+          return_code: rc,
+        });
+        if (!state.silent) this.options.send({ type: "result", id: job.id, result: outcome.result });
+      } else {
+        const { code, message } = outcome.error;
+        log.info("job_end", { job_id: job.id, vm: vm.name, kind: job.kind, status: code, duration_ms, error: message });
+        if (!state.silent) this.options.send({ type: "error", id: job.id, code, message });
+      }
+    };
+
+    // Abort answers at once, even while the job still waits on a connection that may never come.
+    signal.addEventListener("abort", () => finish({ error: toJobError(signal.reason) }), { once: true });
+    this.run(job, vm, state, startedAt).then(
+      (result) => finish({ result }),
+      (err) => finish({ error: toJobError(signal.aborted ? signal.reason : err) }),
+    );
+  }
+
+  private async run(job: Job, vm: ServedVm, state: Running, startedAt: number): Promise<JobResult> {
+    const { signal } = state.controller;
+    if (job.kind === "probe") return probeTcp(vm.host, vm.port, job.timeout_ms, signal);
+
+    const remote = job.kind === "exec" ? wrapCommand(job.command ?? "") : wrapScript(DISTRO_SCRIPT);
+    const opened = await this.options.pool.open(vm, remote, signal);
+    state.started = true;
+    const result = await collectExec(opened, {
+      signal,
+      startedAt,
+      limitBytes: this.options.limitBytes,
+      chunkChars: this.options.chunkChars,
+      onProgress:
+        job.kind === "exec"
+          ? (stream, data) => {
+              if (!state.settled && !state.silent) this.options.send({ type: "progress", id: job.id, stream, data });
+            }
+          : undefined,
+    });
+    return job.kind === "exec" ? result : parseDistro(result.stdout);
+  }
+
+  private timeoutMessage(job: Job, vm: ServedVm, started: boolean): string {
+    const after = formatDuration(job.timeout_ms);
+    if (!started) return `timed out after ${after} before the command could start (connecting to ${vm.name})`;
+    const what = job.kind === "distro" ? "distro detection" : "command";
+    return `${what} timed out after ${after} and was killed`;
+  }
+}

@@ -1,0 +1,69 @@
+/** @module The `telecommande-agent` process: parse input, load config, run until SIGINT/SIGTERM. */
+import { ConfigError } from "@telecommande/shared";
+import { agentVersion, startAgent } from "./agent.js";
+import { parseCli, USAGE } from "./cli.js";
+import { ConfigFileError, loadAgentConfig } from "./config.js";
+import { createLogger, maskSecrets, parseLogLevel } from "./log.js";
+
+/** Bad input: one readable message on stderr, exit 2, no stack trace. */
+function fail(message: string, secrets: string[] = []): never {
+  process.stderr.write(`telecommande-agent: ${maskSecrets(message, secrets)}\n`);
+  process.exit(2);
+}
+
+const parsed = parseCli(process.argv.slice(2), process.env);
+if (parsed.kind === "help") {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (parsed.kind === "version") {
+  process.stdout.write(`${agentVersion()}\n`);
+  process.exit(0);
+}
+if (parsed.kind === "error") fail(parsed.message);
+
+const options = parsed.options;
+let vms: ReturnType<typeof loadAgentConfig>["vms"];
+try {
+  vms = loadAgentConfig(options.configPath, options.name).vms;
+} catch (err) {
+  fail(
+    err instanceof ConfigError || err instanceof ConfigFileError
+      ? err.message
+      : `cannot load the config: ${String(err)}`,
+    [options.token],
+  );
+}
+
+const log = createLogger({ agent: options.name, level: parseLogLevel(options.logLevel) });
+const agent = startAgent({
+  edgeUrl: options.edgeUrl,
+  token: options.token,
+  name: options.name,
+  vms,
+  dataDir: options.dataDir,
+  knownHostsFile: options.knownHostsFile,
+  log,
+});
+
+let signals = 0;
+const shutdown = (signal: NodeJS.Signals) => {
+  // A second signal means "now": skip the graceful close.
+  if (++signals > 1) process.exit(1);
+  log.info("signal", { signal });
+  agent.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
+
+// One bug in a job path must not take every other job down with it: log and carry on.
+process.on("unhandledRejection", (reason) => {
+  log.error("unhandled_rejection", { error: reason instanceof Error ? reason.message : String(reason) });
+});
+process.on("uncaughtException", (err) => {
+  log.error("fatal", { error: err.message });
+  process.exit(1);
+});
