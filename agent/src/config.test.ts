@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, parseConfig } from "@telecommande/shared";
-import ssh2 from "ssh2";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigFileError, loadAgentConfig, resolveKeyPath, selectServedVms } from "./config.js";
+import { generateEd25519 } from "./ssh/keygen.js";
 import { generateKeyPair } from "./testing/ssh-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tc-config-"));
@@ -65,7 +65,7 @@ agents: [{name: default, token_sha256: "${"a".repeat(64)}"}, {name: other, token
   });
 
   it("flags an encrypted key without its passphrase", () => {
-    const encrypted = ssh2.utils.generateKeyPairSync("ed25519", {
+    const encrypted = generateEd25519({
       passphrase: "pw-1234",
       cipher: "aes256-cbc",
       rounds: 1,

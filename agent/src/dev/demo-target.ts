@@ -9,6 +9,7 @@ import { createServer, type Server as NetServer, type Socket } from "node:net";
 import { constants, homedir, userInfo } from "node:os";
 import type { Config } from "@telecommande/shared";
 import ssh2 from "ssh2";
+import { generateEd25519 } from "../ssh/keygen.js";
 
 export interface DemoTarget {
   host: "127.0.0.1";
@@ -48,15 +49,6 @@ export function fingerprint(publicKey: string): string {
  * zero byte from the public key, so about 1 pair in 256 is unparsable (mscdex/ssh2#1390,
  * #1513): such a pair is drawn again.
  */
-export function generateEd25519(): { private: string; public: string; parsed: ssh2.ParsedKey } {
-  for (let attempt = 0; attempt < 16; attempt++) {
-    const pair = ssh2.utils.generateKeyPairSync("ed25519");
-    const parsed = ssh2.utils.parseKey(pair.public);
-    if (!(parsed instanceof Error) && !(ssh2.utils.parseKey(pair.private) instanceof Error)) return { ...pair, parsed };
-  }
-  throw new Error("could not generate a usable ed25519 key");
-}
-
 function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ssh2 from "ssh2";
 import type { ServedVm } from "../config.js";
+import { generateEd25519 } from "../ssh/keygen.js";
 import { fingerprint } from "../ssh/known-hosts.js";
 
 export interface KeyPair {
@@ -21,7 +22,7 @@ export interface KeyPair {
 }
 
 export function generateKeyPair(): KeyPair {
-  const pair = ssh2.utils.generateKeyPairSync("ed25519");
+  const pair = generateEd25519();
   const blob = Buffer.from(pair.public.split(/\s+/)[1] ?? "", "base64");
   return { private: pair.private, public: pair.public.trim(), blob, fingerprint: fingerprint(blob) };
 }

@@ -124,6 +124,12 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     log("info", "agent_disconnected", { agent: attachment(ws)?.agent, code, reason });
     this.drop(ws, `the agent disconnected during the job (WebSocket closed, code ${code})`);
+    // Complete the closing handshake, so an agent that is shutting down is not kept waiting.
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, "closing");
+    } catch {
+      // already closed
+    }
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
