@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "@telecommande/shared";
+import { wranglerArgs, wranglerEnv } from "../../agent/src/dev/edge-config.js";
 import { freePort, portAccepts, waitFor } from "./ports.js";
 import { ManagedProcess, withTail } from "./proc.js";
 
@@ -59,29 +60,15 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       "wrangler",
       WRANGLER,
       [
-        "dev",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        "--inspector-port",
-        "0",
-        "--show-interactive-dev-session=false",
+        ...wranglerArgs({ port, configJson, persistDir: path.join(options.dir, "wrangler-state") }),
         "--log-level",
         "warn",
-        "--persist-to",
-        path.join(options.dir, "wrangler-state"),
-        // wrangler splits a --var on its first colon only.
-        "--var",
-        `CONFIG_YAML:${configJson}`,
       ],
       {
         cwd: REPO_ROOT,
         logFile: path.join(options.dir, "wrangler.log"),
         env: {
-          ...process.env,
-          WRANGLER_SEND_METRICS: "false",
-          CLOUDFLARE_CF_FETCH_ENABLED: "false",
+          ...wranglerEnv(process.env),
           WRANGLER_LOG_PATH: path.join(options.dir, "wrangler-logs"),
           FORCE_COLOR: "0",
           NO_COLOR: "1",
