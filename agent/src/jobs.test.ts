@@ -55,6 +55,9 @@ describe("exec jobs on a real SSH server", () => {
     expect(r.stderr).toBe("tail\n");
     expect(h.progress(id).some((p) => p.stream === "stderr")).toBe(false);
     expect(h.finals(id)).toHaveLength(1);
+    // Numbered so the edge can reassemble them whatever order they arrive in.
+    expect(h.progress(id).map((p) => p.seq)).toEqual([0, 1, 2, 3]);
+    expect(h.finals(id)[0]).toMatchObject({ type: "result", chunks: 4 });
     const end = h.logs.find((l) => l.event === "job_end" && l.job_id === id);
     expect(end).toMatchObject({ vm: "vm1", status: "ok", return_code: 0 });
     expect(typeof end?.duration_ms).toBe("number");

@@ -30,6 +30,8 @@ interface Running {
   settled: boolean;
   /** Set when the edge is gone: nothing more is sent for this job. */
   silent: boolean;
+  /** Progress messages sent so far; numbers them and tells the edge how many to expect. */
+  chunks: number;
 }
 
 export class JobRunner {
@@ -95,7 +97,13 @@ export class JobRunner {
   private start(job: Job, vm: ServedVm): void {
     const { log } = this.options;
     const startedAt = performance.now();
-    const state: Running = { controller: new AbortController(), started: false, settled: false, silent: false };
+    const state: Running = {
+      controller: new AbortController(),
+      started: false,
+      settled: false,
+      silent: false,
+      chunks: 0,
+    };
     this.running.set(job.id, state);
     const { signal } = state.controller;
     log.info("job_start", {
@@ -132,7 +140,8 @@ export class JobRunner {
           duration_ms,
           return_code: rc,
         });
-        if (!state.silent) this.options.send({ type: "result", id: job.id, result: outcome.result });
+        if (!state.silent)
+          this.options.send({ type: "result", id: job.id, chunks: state.chunks, result: outcome.result });
       } else {
         const { code, message } = outcome.error;
         log.info("job_end", { job_id: job.id, vm: vm.name, kind: job.kind, status: code, duration_ms, error: message });
@@ -163,7 +172,8 @@ export class JobRunner {
       onProgress:
         job.kind === "exec"
           ? (stream, data) => {
-              if (!state.settled && !state.silent) this.options.send({ type: "progress", id: job.id, stream, data });
+              if (state.settled || state.silent) return;
+              this.options.send({ type: "progress", id: job.id, seq: state.chunks++, stream, data });
             }
           : undefined,
     });

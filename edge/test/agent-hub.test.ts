@@ -79,15 +79,40 @@ describe("agent hub", () => {
     const call = alice.callTool({ name: "ssh_run_command", arguments: { vm_name: "vm2", command: "cat big" } });
     const job = await agent.next("job");
     expect(job).toMatchObject({ vm: "vm2", kind: "exec", command: "cat big", caller: "alice", timeout_ms: 120_000 });
-    agent.send({ type: "progress", id: job.id, stream: "stdout", data: "a".repeat(200_000) });
-    agent.send({ type: "progress", id: job.id, stream: "stderr", data: "warn\n" });
-    agent.send({ type: "result", id: job.id, result: { ...EXEC_OK, stdout: "end", stderr: "!", return_code: 3 } });
+    agent.send({ type: "progress", id: job.id, seq: 0, stream: "stdout", data: "a".repeat(200_000) });
+    agent.send({ type: "progress", id: job.id, seq: 1, stream: "stderr", data: "warn\n" });
+    agent.send({
+      type: "result",
+      id: job.id,
+      chunks: 2,
+      result: { ...EXEC_OK, stdout: "end", stderr: "!", return_code: 3 },
+    });
     const res = await call;
     expect(res.isError).toBe(true);
     const out = res.structuredContent as Record<string, unknown>;
     expect(out).toMatchObject({ command: "cat big", status: "executed", return_code: 3, vm: "vm2", stderr: "warn\n!" });
     expect(out.stdout).toBe(`${"a".repeat(200_000)}end`);
     expect(JSON.parse(textOf(res))).toEqual(out);
+  });
+
+  it("reassembles output whose frames arrive in any order, waiting for late chunks", async () => {
+    const agent = await connectReady();
+    const alice = await mcpClient("Bearer alice-key");
+    const call = alice.callTool({ name: "ssh_run_command", arguments: { vm_name: "vm1", command: "seq 3" } });
+    const job = await agent.next("job");
+    agent.send({ type: "result", id: job.id, chunks: 3, result: { ...EXEC_OK, stdout: "4\n", return_code: 0 } });
+    agent.send({ type: "progress", id: job.id, seq: 2, stream: "stdout", data: "3\n" });
+    agent.send({ type: "progress", id: job.id, seq: 0, stream: "stdout", data: "1\n" });
+    let settled = false;
+    void call.then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled, "settled before the last chunk arrived").toBe(false);
+    agent.send({ type: "progress", id: job.id, seq: 1, stream: "stdout", data: "2\n" });
+    const res = await call;
+    expect(res.isError).toBeUndefined();
+    expect((res.structuredContent as { stdout: string }).stdout).toBe("1\n2\n3\n4\n");
   });
 
   it("fails a pending job fast when the agent disconnects", async () => {

@@ -98,15 +98,23 @@ export const JobSchema = z.object({
   command: z.string().optional(),
   timeout_ms: z.number().int().positive(),
 });
+/**
+ * Frames of one socket can reach the hub out of order (seen under load in workerd), so
+ * output chunks carry a per-job sequence number and the result says how many were sent:
+ * the hub reassembles in order and waits for stragglers.
+ */
 export const ProgressSchema = z.object({
   type: z.literal("progress"),
   id,
+  seq: z.number().int().nonnegative(),
   stream: z.enum(["stdout", "stderr"]),
   data: z.string(),
 });
 export const ResultSchema = z.object({
   type: z.literal("result"),
   id,
+  /** Number of `progress` messages sent for this job before the result. */
+  chunks: z.number().int().nonnegative().default(0),
   result: JobResultSchema,
 });
 export const ErrorSchema = z.object({

@@ -32,11 +32,19 @@ interface Attachment {
   vms: string[];
 }
 
+interface Chunk {
+  stream: "stdout" | "stderr";
+  data: string;
+}
+
 interface Pending {
   ws: WebSocket;
   resolve: (outcome: JobOutcome) => void;
   timer: ReturnType<typeof setTimeout>;
-  out: { stdout: string[]; stderr: string[] };
+  /** Output chunks by sequence number; they may arrive in any order. */
+  chunks: Map<number, Chunk>;
+  /** The result, held until all the chunks it announces have arrived. */
+  final?: { result: JobResult; chunks: number };
 }
 
 function attachment(ws: WebSocket): Attachment | null {
@@ -52,10 +60,16 @@ function send(ws: WebSocket, message: Message): boolean {
   }
 }
 
-/** Output streamed in progress chunks comes first; the result carries the rest. */
-function withOutput(result: JobResult, out: Pending["out"]): JobResult {
-  if (result.kind !== "exec" || (!out.stdout.length && !out.stderr.length)) return result;
-  return { ...result, stdout: out.stdout.join("") + result.stdout, stderr: out.stderr.join("") + result.stderr };
+/** Output streamed in progress chunks comes first, in sequence order; the result carries the rest. */
+function withOutput(result: JobResult, chunks: Map<number, Chunk>): JobResult {
+  if (result.kind !== "exec" || !chunks.size) return result;
+  const ordered = [...chunks.entries()].sort(([a], [b]) => a - b).map(([, chunk]) => chunk);
+  const join = (stream: Chunk["stream"]) =>
+    ordered
+      .filter((c) => c.stream === stream)
+      .map((c) => c.data)
+      .join("");
+  return { ...result, stdout: join("stdout") + result.stdout, stderr: join("stderr") + result.stderr };
 }
 
 export class AgentHub extends DurableObject<EdgeEnv> {
@@ -99,12 +113,16 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     switch (msg.type) {
       case "hello":
         return this.onHello(ws, att, msg.agent, msg.protocol, msg.version, msg.vms);
-      case "progress":
-        this.pending.get(msg.id)?.out[msg.stream].push(msg.data);
+      case "progress": {
+        const job = this.pending.get(msg.id);
+        job?.chunks.set(msg.seq, { stream: msg.stream, data: msg.data });
+        this.completeIfReady(msg.id);
         return;
+      }
       case "result": {
         const job = this.pending.get(msg.id);
-        if (job) this.settle(msg.id, { ok: true, result: withOutput(msg.result, job.out) });
+        if (job) job.final = { result: msg.result, chunks: msg.chunks };
+        this.completeIfReady(msg.id);
         return;
       }
       case "error":
@@ -153,7 +171,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
           ),
         );
       }, spec.timeout_ms + GRACE_MS);
-      this.pending.set(id, { ws, resolve, timer, out: { stdout: [], stderr: [] } });
+      this.pending.set(id, { ws, resolve, timer, chunks: new Map() });
       if (!this.lastSeen.has(ws)) this.lastSeen.set(ws, Date.now());
       this.startWatchdog();
       if (!send(ws, { type: "job", id, ...spec })) {
@@ -180,6 +198,13 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     ws.serializeAttachment({ agent, ready: true, vms } satisfies Attachment);
     send(ws, { type: "welcome", protocol: PROTOCOL_VERSION, agent });
     log("info", "agent_connected", { agent, version, vms: vms.length });
+  }
+
+  /** Settles a job once its result and every chunk the result announces are in. */
+  private completeIfReady(id: string): void {
+    const job = this.pending.get(id);
+    if (!job?.final || job.chunks.size < job.final.chunks) return;
+    this.settle(id, { ok: true, result: withOutput(job.final.result, job.chunks) });
   }
 
   private settle(id: string, outcome: JobOutcome): void {
