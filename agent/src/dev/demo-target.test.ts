@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import { parseConfig } from "@telecommande/shared";
 import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateEd25519 } from "../ssh/keygen.js";
 import { type DemoTarget, demoConfig, fingerprint, startDemoTarget } from "./demo-target.js";
+import { processRunning } from "./processes.js";
 
 let target: DemoTarget;
 
@@ -66,16 +66,6 @@ function exec(client: ssh2.Client, command: string, onStream?: (stream: ssh2.Cli
       onStream?.(stream);
     });
   });
-}
-
-/** Running, as opposed to gone or a zombie waiting for PID 1 to reap it. */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 describe("demo target", () => {
@@ -147,7 +137,7 @@ describe("demo target", () => {
       });
       await done;
       expect(pids).toHaveLength(2);
-      await expect.poll(() => pids.some(running), { timeout: 5_000 }).toBe(false);
+      await expect.poll(() => pids.some(processRunning), { timeout: 5_000 }).toBe(false);
     } finally {
       client.end();
     }

@@ -1,16 +1,5 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { Child, groupAlive, stopGroup } from "./processes.js";
-
-/** Running, as opposed to gone or a zombie waiting for PID 1 to reap it. */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
+import { Child, groupAlive, processRunning, stopGroup } from "./processes.js";
 
 function shell(script: string, write?: (text: string) => void, format?: (line: string) => string | null) {
   return new Child({
@@ -56,11 +45,11 @@ describe("dev children", () => {
     const child = shell("sleep 30 & echo $!; wait", () => {});
     const grandchild = Number(await child.waitForLine((l) => /^\d+$/.test(l), 5_000, "up"));
     const pid = child.pid as number;
-    expect(running(grandchild)).toBe(true);
+    expect(processRunning(grandchild)).toBe(true);
     await child.stop();
     expect(await child.exited).toEqual({ code: null, signal: "SIGTERM" });
     expect(groupAlive(pid)).toBe(false);
-    expect(running(grandchild)).toBe(false);
+    expect(processRunning(grandchild)).toBe(false);
   });
 
   it("kills with SIGKILL what ignores SIGTERM, after the grace period", async () => {

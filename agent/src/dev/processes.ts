@@ -134,19 +134,31 @@ export function describeExit({ code, signal }: ExitInfo): string {
   return code === null ? "before it started" : `with code ${code}`;
 }
 
+/** `[state, pgrp]` of a process from /proc, or null once it is gone. */
+function procStat(pid: string | number): { state: string; pgrp: number } | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null; // Exited while we looked.
+  }
+  // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ")".
+  const [state = "", , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { state, pgrp: Number(pgrp) };
+}
+
+/** Linux: running, as opposed to gone or a zombie waiting for PID 1 to reap it. */
+export function processRunning(pid: number): boolean {
+  const stat = procStat(pid);
+  return stat !== null && stat.state !== "Z";
+}
+
 /** Linux: a member of the group that is not a zombie, read from /proc. */
 function liveMemberInProc(pgid: number): boolean {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // Exited while we looked.
-    }
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ")".
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(pgrp) === pgid && state !== "Z") return true;
+    const stat = procStat(entry);
+    if (stat && stat.pgrp === pgid && stat.state !== "Z") return true;
   }
   return false;
 }
