@@ -4,7 +4,7 @@
  * error value on bad input and never throws.
  */
 import { z } from "zod";
-import { ERROR_CODES } from "./errors.js";
+import { ERROR_CODES, type ErrorCode } from "./errors.js";
 
 /** Bumped on any incompatible change; the edge refuses an agent that speaks another. */
 export const PROTOCOL_VERSION = 1;
@@ -16,7 +16,7 @@ export const CHUNK_CHARS = 256 * 1024;
 export const HEARTBEAT_MS = 5_000;
 
 const id = z.string().min(1).max(128);
-const errorCode = z.enum(Object.values(ERROR_CODES) as [string, ...string[]]);
+const errorCode = z.enum(Object.values(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
 export const JobKindSchema = z.enum(["exec", "probe", "distro"]);
 export type JobKind = z.infer<typeof JobKindSchema>;

@@ -126,7 +126,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
         return;
       }
       case "error":
-        if (msg.id) this.settle(msg.id, failure(msg.code as never, msg.message));
+        if (msg.id) this.settle(msg.id, failure(msg.code, msg.message));
         else log("warn", "agent_error", { agent: att.agent, code: msg.code, message: msg.message });
         return;
       case "ping":

@@ -1,9 +1,9 @@
 /** @module ssh_vm_distro_info: read-only diagnostics (distro, kernel, init, package manager, network, user). */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { DistroInfoOutput, TOOL_NAMES, VmNameInput } from "@telecommande/shared";
-import { permittedVm } from "../../auth/caller.js";
 import type { ToolDeps } from "../deps.js";
-import { denied, structured, toolError } from "../result.js";
+import { structured } from "../result.js";
+import { runOnVm } from "../run-on-vm.js";
 
 const DISTRO_TIMEOUT_MS = 30_000;
 
@@ -19,17 +19,13 @@ export function registerDistroInfoTool(server: McpServer, deps: ToolDeps): void 
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
     },
     async ({ vm_name }) => {
-      const vm = permittedVm(deps.caller, vm_name);
-      if (!vm) return denied();
-      const outcome = await deps.runJob(vm, {
+      const run = await runOnVm(deps, TOOL_NAMES.distroInfo, vm_name, {
         kind: "distro",
-        caller: deps.caller.name,
         timeout_ms: DISTRO_TIMEOUT_MS,
       });
-      if (!outcome.ok) return toolError(`${TOOL_NAMES.distroInfo} on ${vm.name} failed: ${outcome.message}`);
-      if (outcome.result.kind !== "distro") return toolError("the agent answered with the wrong kind of result");
-      const { kind: _kind, ...info } = outcome.result;
-      return structured({ vm: vm.name, host: vm.host, port: vm.port, ...info });
+      if (!run.ok) return run.error;
+      const { kind: _kind, ...info } = run.result;
+      return structured({ vm: run.vm.name, host: run.vm.host, port: run.vm.port, ...info });
     },
   );
 }

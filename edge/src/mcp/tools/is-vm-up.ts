@@ -1,9 +1,9 @@
 /** @module ssh_is_vm_up: TCP probe of the VM's SSH port, made by the agent inside the network. */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { IsVmUpOutput, TOOL_NAMES, VmNameInput } from "@telecommande/shared";
-import { permittedVm } from "../../auth/caller.js";
 import type { ToolDeps } from "../deps.js";
-import { denied, structured, toolError } from "../result.js";
+import { structured } from "../result.js";
+import { runOnVm } from "../run-on-vm.js";
 
 const PROBE_TIMEOUT_MS = 5_000;
 
@@ -19,13 +19,17 @@ export function registerIsVmUpTool(server: McpServer, deps: ToolDeps): void {
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
     },
     async ({ vm_name }) => {
-      const vm = permittedVm(deps.caller, vm_name);
-      if (!vm) return denied();
-      const outcome = await deps.runJob(vm, { kind: "probe", caller: deps.caller.name, timeout_ms: PROBE_TIMEOUT_MS });
-      if (!outcome.ok) return toolError(`${TOOL_NAMES.isVmUp} on ${vm.name} failed: ${outcome.message}`);
-      if (outcome.result.kind !== "probe") return toolError("the agent answered with the wrong kind of result");
-      const { reachable, latency_ms, reason } = outcome.result;
-      return structured({ vm: vm.name, host: vm.host, port: vm.port, reachable, latency_ms, reason });
+      const run = await runOnVm(deps, TOOL_NAMES.isVmUp, vm_name, { kind: "probe", timeout_ms: PROBE_TIMEOUT_MS });
+      if (!run.ok) return run.error;
+      const { vm, result } = run;
+      return structured({
+        vm: vm.name,
+        host: vm.host,
+        port: vm.port,
+        reachable: result.reachable,
+        latency_ms: result.latency_ms,
+        reason: result.reason,
+      });
     },
   );
 }

@@ -1,9 +1,9 @@
 /** @module ssh_run_command: runs a shell command on one VM (bash -lc) and returns its output. */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { DEFAULT_TIMEOUT_S, RunCommandInput, RunCommandOutput, TOOL_NAMES } from "@telecommande/shared";
-import { permittedVm } from "../../auth/caller.js";
 import type { ToolDeps } from "../deps.js";
-import { denied, structured, toolError } from "../result.js";
+import { structured } from "../result.js";
+import { runOnVm } from "../run-on-vm.js";
 
 export function registerRunCommandTool(server: McpServer, deps: ToolDeps): void {
   server.registerTool(
@@ -17,13 +17,10 @@ export function registerRunCommandTool(server: McpServer, deps: ToolDeps): void 
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async ({ command, vm_name, timeout_s }) => {
-      const vm = permittedVm(deps.caller, vm_name);
-      if (!vm) return denied();
       const timeout_ms = (timeout_s ?? DEFAULT_TIMEOUT_S) * 1000;
-      const outcome = await deps.runJob(vm, { kind: "exec", caller: deps.caller.name, command, timeout_ms });
-      if (!outcome.ok) return toolError(`${TOOL_NAMES.runCommand} on ${vm.name} failed: ${outcome.message}`);
-      if (outcome.result.kind !== "exec") return toolError("the agent answered with the wrong kind of result");
-      const r = outcome.result;
+      const run = await runOnVm(deps, TOOL_NAMES.runCommand, vm_name, { kind: "exec", command, timeout_ms });
+      if (!run.ok) return run.error;
+      const r = run.result;
       return structured(
         {
           command,
@@ -31,7 +28,7 @@ export function registerRunCommandTool(server: McpServer, deps: ToolDeps): void 
           stdout: r.stdout,
           stderr: r.stderr,
           return_code: r.return_code,
-          vm: vm.name,
+          vm: run.vm.name,
           duration_ms: r.duration_ms,
           signal: r.signal,
           stdout_truncated: r.stdout_truncated,
