@@ -19,7 +19,7 @@ import { AGENT_NAME, buildFleet, type Fleet } from "./fleet.js";
 import { type AuthMode, connectMcp } from "./mcp.js";
 import { freePort } from "./ports.js";
 import { onProcessExit } from "./proc.js";
-import { type Sshd, startSshd } from "./sshd.js";
+import { type Sshd, type SshdLimits, startSshd } from "./sshd.js";
 
 export * from "./agent.js";
 export * from "./edge.js";
@@ -31,6 +31,8 @@ export * from "./sshd.js";
 export interface StackOptions {
   /** With a `users` key (default) or open mode (no `users` key). */
   permissions?: boolean;
+  /** sshd's session limits; stock (`MaxSessions 10`) unless given. */
+  sshdLimits?: SshdLimits;
 }
 
 export interface Stack extends Fleet {
@@ -101,7 +103,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
-    const sshd = adopt(await startSshd(path.join(dir, "sshd")));
+    const sshd = adopt(await startSshd(path.join(dir, "sshd"), undefined, options.sshdLimits));
     const fleet = await buildFleet(sshd, await freePort(), options.permissions ?? true);
     const configPath = path.join(dir, "config.yaml");
     writeFileSync(configPath, stringify(fleet.config), { mode: 0o600 });

@@ -167,7 +167,16 @@ function killSessions(listenerPid: number | undefined, runId: string): void {
   }
 }
 
-function sshdConfig(dir: string, port: number, hosts: string[], runId: string): string {
+/**
+ * sshd's session limits. Left unset, sshd runs with its stock values (`MaxSessions 10`,
+ * `MaxStartups 10:30:100`): what users run, so what the tests run unless they say otherwise.
+ */
+export interface SshdLimits {
+  maxSessions?: number;
+  maxStartups?: string;
+}
+
+function sshdConfig(dir: string, port: number, hosts: string[], runId: string, limits: SshdLimits): string {
   return [
     `Port ${port}`,
     ...hosts.map((h) => `ListenAddress ${h}`),
@@ -181,8 +190,8 @@ function sshdConfig(dir: string, port: number, hosts: string[], runId: string): 
     "KbdInteractiveAuthentication no",
     "PermitRootLogin no",
     `AllowUsers ${TEST_USER}`,
-    "MaxSessions 100",
-    "MaxStartups 200:30:400",
+    ...(limits.maxSessions === undefined ? [] : [`MaxSessions ${limits.maxSessions}`]),
+    ...(limits.maxStartups === undefined ? [] : [`MaxStartups ${limits.maxStartups}`]),
     "LogLevel ERROR",
     "PrintMotd no",
     "X11Forwarding no",
@@ -192,7 +201,11 @@ function sshdConfig(dir: string, port: number, hosts: string[], runId: string): 
 }
 
 /** Starts sshd in `dir` (created if needed). Rejects with the sshd log when it cannot start. */
-export async function startSshd(dir: string, hosts: string[] = DEFAULT_SSH_HOSTS): Promise<Sshd> {
+export async function startSshd(
+  dir: string,
+  hosts: string[] = DEFAULT_SSH_HOSTS,
+  limits: SshdLimits = {},
+): Promise<Sshd> {
   for (const host of hosts) assertLoopback(host);
   const { uid, gid } = ensureTestUser();
   mkdirSync(dir, { recursive: true, mode: 0o711 });
@@ -235,7 +248,7 @@ export async function startSshd(dir: string, hosts: string[] = DEFAULT_SSH_HOSTS
     for (let attempt = 1; ; attempt++) {
       port = await freePort(hosts[0]);
       const cfg = `${dir}/sshd_config`;
-      writeFileSync(cfg, sshdConfig(dir, port, hosts, runId), { mode: 0o644 });
+      writeFileSync(cfg, sshdConfig(dir, port, hosts, runId, limits), { mode: 0o644 });
       execFileSync(SSHD_PATH, ["-t", "-f", cfg], { stdio: ["ignore", "ignore", "pipe"] });
       proc = new ManagedProcess("sshd", SSHD_PATH, ["-D", "-e", "-f", cfg], { logFile: `${dir}/sshd.log` });
       const started = proc;
