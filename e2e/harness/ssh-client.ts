@@ -85,3 +85,59 @@ export function sshExec(conn: Client, command: string): Promise<ExecOutcome> {
 export function bashLc(command: string): string {
   return `bash -lc '${command.replaceAll("'", `'"'"'`)}'`;
 }
+
+export interface RawFleetOptions {
+  /** Connections to open to the target; channels are spread over them. */
+  connections: number;
+  /** Channels at once per connection; stay under sshd's MaxSessions (10 by default). */
+  perConnection: number;
+}
+
+export interface RawRunner {
+  run(command: string): Promise<ExecOutcome>;
+  /** Channel opens the server refused (its MaxSessions) and that were retried. */
+  refusals: number;
+  close(): void;
+}
+
+const sleepMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The control for concurrency tests and benchmarks: plain ssh2 on warm connections, each
+ * with at most `perConnection` channels; an open the server refuses is retried after 1 ms.
+ * No pool logic of the product's: what sshd itself does at that concurrency.
+ */
+export async function rawRunner(target: SshTarget, options: RawFleetOptions): Promise<RawRunner> {
+  const conns = await Promise.all(Array.from({ length: options.connections }, () => sshConnect(target)));
+  const active = conns.map(() => 0);
+  const waiters: (() => void)[] = [];
+  const runner: RawRunner = {
+    refusals: 0,
+    async run(command) {
+      let index = active.findIndex((n) => n < options.perConnection);
+      while (index < 0) {
+        await new Promise<void>((resolve) => waiters.push(resolve));
+        index = active.findIndex((n) => n < options.perConnection);
+      }
+      active[index] = (active[index] ?? 0) + 1;
+      try {
+        for (;;) {
+          try {
+            return await sshExec(conns[index] as Client, command);
+          } catch (error) {
+            if (!/open failure/i.test((error as Error).message)) throw error;
+            runner.refusals++;
+            await sleepMs(1);
+          }
+        }
+      } finally {
+        active[index] = (active[index] ?? 1) - 1;
+        waiters.shift()?.();
+      }
+    },
+    close() {
+      for (const conn of conns) conn.end();
+    },
+  };
+  return runner;
+}
