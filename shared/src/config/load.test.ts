@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, permissionsEnabled } from "./load.js";
+import { ConfigError, inspectConfig, parseConfig, permissionsEnabled } from "./load.js";
 
 const SEED = `
 vms:
@@ -66,14 +66,15 @@ groups:
 users:
 - {name: alice, groups: [ops]}
 `);
-    expect(list).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^vms\[0\]\.host: required/),
-        expect.stringMatching(/^vms\[0\]\.port: /),
-        'vms[1]: unknown key "hots"',
-      ]),
-    );
-    expect(list).toHaveLength(3);
+    expect(list).toEqual([
+      "vms[0].host: required (a string)",
+      "vms[0].port: must be a port number 1–65535, got 99999",
+      'vms[1]: unknown key "hots"',
+      'vms[1].name: duplicate name "a" (first at vms[0])',
+      'groups[0].vms[1]: unknown VM "ghost"',
+      "users[0]: give exactly one of api_key or api_key_sha256",
+      'users[0].groups[0]: unknown group "ops"',
+    ]);
   });
 
   it("reports cross-reference problems together", () => {
@@ -87,12 +88,119 @@ users:
 - {name: alice, groups: [ops]}
 `);
     expect(list).toEqual([
-      'vms[1].name: duplicate name "a"',
+      'vms[1].name: duplicate name "a" (first at vms[0])',
       "vms[1]: give either key or key_path, not both",
       'groups[0].vms[1]: unknown VM "ghost"',
       "users[0]: give exactly one of api_key or api_key_sha256",
       'users[0].groups[0]: unknown group "ops"',
     ]);
+  });
+
+  it("reports structural and cross-reference problems in one round", () => {
+    expect(
+      problems(`
+vms:
+- {name: web1, host: h, user: u, port: "2222"}
+- {name: web2, host: h, user: u, port: "22a"}
+- {name: web1, host: h, user: u}
+- {name: web3, user: u, agent: dc9}
+groups:
+- {name: dev, vms: [web1, web9, web2]}
+- {name: dev, vms: [web3, 7], colour: red}
+users:
+- {name: alice, api_key: k, groups: [dev, ops]}
+- {name: bob, api_key_sha256: "xyz", groups: [dev]}
+- {name: carol, groups: [dev]}
+`),
+    ).toEqual([
+      'vms[1].port: must be a port number 1–65535, got "22a"',
+      'vms[2].name: duplicate name "web1" (first at vms[0])',
+      "vms[3].host: required (a string)",
+      'vms[3].agent: unknown agent "dc9" (no agents: list, so the only agent is "default")',
+      'groups[0].vms[1]: unknown VM "web9"',
+      "groups[1].vms[1]: must be a string, got a number (put it in quotes)",
+      'groups[1]: unknown key "colour"',
+      'groups[1].name: duplicate name "dev" (first at groups[0])',
+      'users[0].groups[1]: unknown group "ops"',
+      "users[1].api_key_sha256: must be 64 hex characters (a SHA-256 digest)",
+      "users[2]: give exactly one of api_key or api_key_sha256",
+    ]);
+  });
+
+  it("skips references into a list that is itself broken, instead of calling every name unknown", () => {
+    expect(problems("vms: {web1: {host: h}}\ngroups: [{name: g, vms: [web1]}]\n")).toEqual([
+      "vms: must be a list, got a mapping",
+    ]);
+    expect(
+      problems(`
+vms: [{name: a, host: h, user: u, agent: dc1}]
+agents: {name: dc1}
+`),
+    ).toEqual(["agents: must be a list, got a mapping"]);
+    // A VM whose other fields are broken still exists for its groups.
+    expect(problems("vms: [{name: a, host: h, user: u, port: 0}]\ngroups: [{name: g, vms: [a]}]\n")).toEqual([
+      "vms[0].port: must be a port number 1–65535, got 0",
+    ]);
+  });
+
+  it("accepts a port written as a string of digits, and rejects anything else clearly", () => {
+    expect(parseConfig('vms: [{name: a, host: h, user: u, port: "2222"}]').vms[0]?.port).toBe(2222);
+    expect(parseConfig('vms: [{name: a, host: h, user: u, port: " 22 "}]').vms[0]?.port).toBe(22);
+    const bad = (port: string) => problems(`vms: [{name: a, host: h, user: u, port: ${port}}]`);
+    expect(bad('"22a"')).toEqual(['vms[0].port: must be a port number 1–65535, got "22a"']);
+    expect(bad('""')).toEqual(['vms[0].port: must be a port number 1–65535, got ""']);
+    expect(bad('"70000"')).toEqual(['vms[0].port: must be a port number 1–65535, got "70000"']);
+    expect(bad("0")).toEqual(["vms[0].port: must be a port number 1–65535, got 0"]);
+    expect(bad("22.5")).toEqual(["vms[0].port: must be a port number 1–65535, got 22.5"]);
+    expect(bad("true")).toEqual(["vms[0].port: must be a port number 1–65535, got true"]);
+    expect(bad("[22]")).toEqual(["vms[0].port: must be a port number 1–65535, got a list"]);
+    expect(bad("")).toEqual(["vms[0].port: must be a port number 1–65535, got an empty value"]);
+  });
+
+  it("says what type a field wants, without echoing the value", () => {
+    expect(
+      problems(`
+vms: [{name: 42, host: [a], user: u, passphrase: 123456, key_path: }]
+users: [{name: x, api_key: 987654321, groups: dev}]
+`),
+    ).toEqual([
+      "vms[0].name: must be a string, got a number (put it in quotes)",
+      "vms[0].host: must be a string, got a list",
+      "vms[0].key_path: must be a string, got an empty value",
+      "vms[0].passphrase: must be a string, got a number (put it in quotes)",
+      "users[0].api_key: must be a string, got a number (put it in quotes)",
+      "users[0].groups: must be a list, got a string",
+    ]);
+  });
+
+  it("flags two users or agents sharing a secret, without echoing it", () => {
+    const list = problems(`
+vms: []
+users: [{name: a, api_key: same-secret}, {name: b, api_key: same-secret}]
+agents: [{name: x, token_sha256: "${"c".repeat(64)}"}, {name: y, token_sha256: "${"C".repeat(64)}"}]
+`);
+    expect(list).toEqual([
+      "users[1].api_key: same API key as users[0]",
+      "agents[1].token_sha256: same token as agents[0]",
+    ]);
+  });
+
+  it("inspects without throwing: the issues, and each VM as far as it could be read", () => {
+    const report = inspectConfig('vms: [{name: a, host: h, user: u, port: "x", key_path: /k}, 5]');
+    expect(report.config).toBeUndefined();
+    expect(report.issues.map((i) => i.path)).toEqual(["vms[0].port", "vms[1]"]);
+    expect(report.vms).toEqual([
+      {
+        index: 0,
+        path: "vms[0]",
+        fields: { name: "a", host: "h", user: "u", key_path: "/k" },
+        given: new Set(["name", "host", "user", "port", "key_path"]),
+      },
+      { index: 1, path: "vms[1]", fields: {}, given: new Set() },
+    ]);
+    const ok = inspectConfig("vms: [{name: a, host: h, user: u}]");
+    expect(ok.issues).toEqual([]);
+    expect(ok.config?.vms[0]?.port).toBe(22);
   });
 
   it("reports malformed YAML with its line, and never echoes a secret", () => {
@@ -104,6 +212,7 @@ users:
 
   it("rejects an empty file and a wrong top-level key", () => {
     expect(problems("")[0]).toMatch(/empty/);
-    expect(problems("vm: []")).toEqual(["vms: required (array)", ': unknown key "vm"']);
+    expect(problems("vm: []")).toEqual([': unknown key "vm"', "vms: required (a list)"]);
+    expect(problems("- a\n- b\n")).toEqual([": the config must be a mapping with a `vms:` list, got a list"]);
   });
 });

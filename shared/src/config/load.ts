@@ -4,24 +4,37 @@
  */
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { type Config, ConfigSchema, DEFAULT_AGENT } from "./schema.js";
+import { type ConfigIssue, crossCheck, type EntryView, lenientConfig } from "./cross-check.js";
+import { type Config, ConfigSchema, DEFAULT_AGENT, describeValue, type Vm } from "./schema.js";
 
-export interface ConfigIssue {
-  path: string;
-  message: string;
+export type { ConfigIssue, EntryView } from "./cross-check.js";
+
+/** Document order of the top-level keys, for listing problems as a reader meets them. */
+const TOP_ORDER = ["", "vms", "groups", "users", "agents"];
+
+/** `vms[2].port` → [1, 2]: which list and which entry, so problems sort by entry (stably within one). */
+function entryRank(path: string): [number, number] {
+  const m = /^([A-Za-z_]*)(?:\[(\d+)\])?/.exec(path);
+  const top = TOP_ORDER.indexOf(m?.[1] ?? "");
+  return [top === -1 ? TOP_ORDER.length : top, m?.[2] === undefined ? -1 : Number(m[2])];
 }
 
 export class ConfigError extends Error {
+  /** Every problem, in document order: by list, then by entry; within an entry, as found. */
   readonly issues: ConfigIssue[];
   constructor(issues: ConfigIssue[], source = "config") {
-    const n = issues.length;
+    const sorted = issues
+      .map((issue, i) => ({ issue, i, rank: entryRank(issue.path) }))
+      .sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1] || a.i - b.i)
+      .map(({ issue }) => issue);
+    const n = sorted.length;
     super(
-      `Invalid ${source} (${n} problem${n === 1 ? "" : "s"}):\n${issues
+      `Invalid ${source} (${n} problem${n === 1 ? "" : "s"}):\n${sorted
         .map((i) => `  - ${i.path ? `${i.path}: ` : ""}${i.message}`)
         .join("\n")}`,
     );
     this.name = "ConfigError";
-    this.issues = issues;
+    this.issues = sorted;
   }
 }
 
@@ -35,9 +48,26 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) {
-    return `required (${issue.expected})`;
+const KINDS: Record<string, string> = { string: "a string", number: "a number", array: "a list", object: "a mapping" };
+
+function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let value = raw;
+  for (const part of path) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
+}
+
+/** zod's issue in the config's words. Only the kind of a wrong value is named: it may be a secret. */
+function issueMessage(issue: z.core.$ZodIssue, raw: unknown): string {
+  if (issue.code === "invalid_type") {
+    const want = KINDS[issue.expected] ?? issue.expected;
+    const value = valueAt(raw, issue.path);
+    if (value === undefined) return `required (${want})`;
+    // YAML reads 0123 or 1e3 as numbers: quoting keeps what was written.
+    const quote = issue.expected === "string" && (typeof value === "number" || typeof value === "boolean");
+    return `must be ${want}, got ${describeValue(value)}${quote ? " (put it in quotes)" : ""}`;
   }
   if (issue.code === "unrecognized_keys") {
     return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
@@ -45,78 +75,65 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-/** Cross-references zod cannot express per field: names unique, references resolvable. */
-function crossCheck(config: Config): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const unique = (list: { name: string }[], where: string) => {
-    const seen = new Set<string>();
-    list.forEach((item, i) => {
-      if (seen.has(item.name)) issues.push({ path: `${where}[${i}].name`, message: `duplicate name "${item.name}"` });
-      seen.add(item.name);
-    });
-    return seen;
-  };
-  const vmNames = unique(config.vms, "vms");
-  const groupNames = unique(config.groups ?? [], "groups");
-  unique(config.users ?? [], "users");
-  const agentNames = config.agents ? unique(config.agents, "agents") : new Set([DEFAULT_AGENT]);
-
-  config.vms.forEach((vm, i) => {
-    if (vm.key && vm.key_path) {
-      issues.push({ path: `vms[${i}]`, message: "give either key or key_path, not both" });
-    }
-    if (vm.agent && !agentNames.has(vm.agent)) {
-      issues.push({ path: `vms[${i}].agent`, message: `unknown agent "${vm.agent}"` });
-    }
-  });
-  (config.groups ?? []).forEach((g, i) => {
-    g.vms.forEach((vm, j) => {
-      if (!vmNames.has(vm)) issues.push({ path: `groups[${i}].vms[${j}]`, message: `unknown VM "${vm}"` });
-    });
-  });
-  (config.users ?? []).forEach((u, i) => {
-    if (!u.api_key === !u.api_key_sha256) {
-      issues.push({ path: `users[${i}]`, message: "give exactly one of api_key or api_key_sha256" });
-    }
-    u.groups.forEach((g, j) => {
-      if (!groupNames.has(g)) issues.push({ path: `users[${i}].groups[${j}]`, message: `unknown group "${g}"` });
-    });
-  });
-  return issues;
+/** What a config holds, whatever is wrong with it. Never throws. */
+export interface ConfigInspection {
+  /** The checked config; set exactly when there are no issues. */
+  config: Config | undefined;
+  issues: ConfigIssue[];
+  /** Each `vms` entry as far as it could be read, so the agent can check keys alongside other problems. */
+  vms: EntryView<Vm>[];
 }
 
-/** Parses and checks a config already read from YAML/JSON. Throws ConfigError. */
-export function parseConfigObject(raw: unknown, source = "config"): Config {
-  if (raw === null || raw === undefined) {
-    throw new ConfigError([{ path: "", message: "the config is empty; it needs at least a `vms:` list" }], source);
+/**
+ * Structural (zod) and cross-reference problems of a config already read from YAML/JSON,
+ * in one pass: the cross checks run over every entry that could be read.
+ */
+export function inspectConfigObject(raw: unknown): ConfigInspection {
+  const broken = (message: string) => ({ config: undefined, issues: [{ path: "", message }], vms: [] });
+  if (raw === null || raw === undefined) return broken("the config is empty; it needs at least a `vms:` list");
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    return broken(`the config must be a mapping with a \`vms:\` list, got ${describeValue(raw)}`);
   }
   const parsed = ConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issueMessage(issue) })),
-      source,
-    );
-  }
-  const issues = crossCheck(parsed.data);
-  if (issues.length) throw new ConfigError(issues, source);
-  return parsed.data;
+  const lenient = lenientConfig(raw as Record<string, unknown>);
+  const issues = [
+    ...(parsed.error?.issues ?? []).map((issue) => ({
+      path: formatPath(issue.path),
+      message: issueMessage(issue, raw),
+    })),
+    ...crossCheck(lenient),
+  ];
+  return { config: issues.length ? undefined : parsed.data, issues, vms: lenient.vms ?? [] };
 }
 
-/** Parses YAML text (JSON is YAML too) into a checked Config. Throws ConfigError. */
-export function parseConfig(text: string, source = "config"): Config {
+/** Reads YAML text (JSON is YAML too) and inspects it. Never throws. */
+export function inspectConfig(text: string): ConfigInspection {
   // prettyErrors would quote the offending line, which may hold a key: positions only.
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const at = lines.linePos(e.pos[0]);
-        return { path: `line ${at.line}, column ${at.col}`, message: `YAML syntax error: ${e.message.split("\n")[0]}` };
-      }),
-      source,
-    );
+    const issues = doc.errors.map((e) => {
+      const at = lines.linePos(e.pos[0]);
+      return { path: `line ${at.line}, column ${at.col}`, message: `YAML syntax error: ${e.message.split("\n")[0]}` };
+    });
+    return { config: undefined, issues, vms: [] };
   }
-  return parseConfigObject(doc.toJS(), source);
+  return inspectConfigObject(doc.toJS());
+}
+
+function checked(inspection: ConfigInspection, source: string): Config {
+  if (!inspection.config) throw new ConfigError(inspection.issues, source);
+  return inspection.config;
+}
+
+/** Parses and checks a config already read from YAML/JSON. Throws ConfigError listing every problem. */
+export function parseConfigObject(raw: unknown, source = "config"): Config {
+  return checked(inspectConfigObject(raw), source);
+}
+
+/** Parses YAML text (JSON is YAML too) into a checked Config. Throws ConfigError listing every problem. */
+export function parseConfig(text: string, source = "config"): Config {
+  return checked(inspectConfig(text), source);
 }
 
 /** True when the config turns permissions on (it has a `users` key). */

@@ -4,10 +4,42 @@
  */
 import { z } from "zod";
 
-const name = z.string().trim().min(1, "must not be empty");
+/**
+ * A value as an error message may show it. Strings are quoted only where the caller says
+ * the field is not secret (a port, say); otherwise only the kind of value is named.
+ */
+export function describeValue(value: unknown, showText = false): string {
+  if (value === null) return "an empty value";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string")
+    return showText ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : "a string";
+  if (typeof value === "number" || typeof value === "boolean") return showText ? String(value) : `a ${typeof value}`;
+  return `a ${typeof value}`;
+}
 
-/** A port may be written as 22 or "22" in YAML. */
-const port = z.coerce.number().int().min(1).max(65535);
+const name = z.string().trim().min(1, "must not be empty");
+const text = z.string().min(1, "must not be empty");
+
+/**
+ * A port, written 22 or "22" in YAML. Hand-rolled rather than z.coerce.number(): coercion
+ * turns "" into 0 and "22a" into NaN, and the message should show what was written.
+ */
+const port = z.unknown().transform((input, ctx) => {
+  const n =
+    typeof input === "number"
+      ? input
+      : typeof input === "string" && /^\s*\d+\s*$/.test(input)
+        ? Number(input)
+        : Number.NaN;
+  if (Number.isInteger(n) && n >= 1 && n <= 65535) return n;
+  ctx.issues.push({
+    code: "custom",
+    message: `must be a port number 1–65535, got ${describeValue(input, true)}`,
+    input,
+  });
+  return z.NEVER;
+});
 
 export const VmSchema = z.strictObject({
   name,
@@ -15,13 +47,13 @@ export const VmSchema = z.strictObject({
   port: port.default(22),
   user: name,
   /** Inline private key (PEM / OpenSSH), as in the original. Only the agent ever reads it. */
-  key: z.string().min(1).optional(),
+  key: text.optional(),
   /** Path to a private key file on the agent's machine. */
-  key_path: z.string().min(1).optional(),
+  key_path: text.optional(),
   /** Passphrase for an encrypted key. */
   passphrase: z.string().optional(),
   /** Pinned host key: an OpenSSH fingerprint `SHA256:...` or a public key line `ssh-ed25519 AAAA...`. */
-  host_key: z.string().min(1).optional(),
+  host_key: text.optional(),
   /** Agent that serves this VM; defaults to "default". */
   agent: name.optional(),
 });
@@ -39,7 +71,7 @@ const sha256Hex = z
 
 export const UserSchema = z.strictObject({
   name,
-  api_key: z.string().min(1).optional(),
+  api_key: text.optional(),
   api_key_sha256: sha256Hex.optional(),
   groups: z.array(name).default([]),
 });
