@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,8 @@ const DEV = fileURLToPath(new URL("../../bin/dev.mjs", import.meta.url));
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "telecommande-dev-test-"));
+  const r = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", join(dir, "id_test")]);
+  if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -81,7 +83,10 @@ describe("dev config", () => {
 
   it("uses ./config.yaml when present, and CONFIG relative to the working directory", async () => {
     const sub = await mkdtemp(join(dir, "cwd-"));
-    await writeFile(join(sub, "config.yaml"), "vms: [{name: a, host: h, user: u, key_path: /k}]\n");
+    await writeFile(
+      join(sub, "config.yaml"),
+      `vms: [{name: a, host: h, user: u, key_path: ${join(dir, "id_test")}}]\n`,
+    );
     await writeFile(join(sub, "other.yaml"), "vms: []\nusers: []\n");
     const found = await loadDevConfig(undefined, sub);
     expect(found).toMatchObject({ mode: "file", path: join(sub, "config.yaml") });
@@ -103,6 +108,32 @@ describe("dev config", () => {
       expect.arrayContaining(["vms[0].host", "vms[0].port"]),
     );
   });
+
+  it("checks every agent's keys before anything starts, with the rest of the problems", async () => {
+    const sub = await mkdtemp(join(dir, "keys-"));
+    await writeFile(join(sub, "not-a-key"), "hello\n");
+    await writeFile(
+      join(sub, "fleet.yaml"),
+      `vms:
+- {name: a, host: h, user: u, key_path: ../id_test}
+- {name: b, host: h, user: u, key_path: not-a-key, agent: dc2}
+- {name: c, host: h, user: u, agent: dc2, port: "22a"}
+- {name: d, host: h, user: u, key_path: ../id_test.pub}
+agents: [{name: default, token_sha256: "${"a".repeat(64)}"}, {name: dc2, token_sha256: "${"b".repeat(64)}"}]
+`,
+    );
+    const err = await loadDevConfig("fleet.yaml", sub).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toBe(
+      [
+        `Invalid ${join(sub, "fleet.yaml")} (4 problems):`,
+        `  - vms[1].key_path: ${join(sub, "not-a-key")} is not a private key (OpenSSH or PEM format expected)`,
+        '  - vms[2].port: must be a port number 1–65535, got "22a"',
+        "  - vms[2]: no private key: give key or key_path",
+        `  - vms[3].key_path: ${join(dir, "id_test.pub")} is a public key, not a private key`,
+      ].join("\n"),
+    );
+  });
 });
 
 describe("npm run dev entry point", () => {
@@ -117,6 +148,17 @@ describe("npm run dev entry point", () => {
     expect(stderr).toMatch(/- vms\[0\]\.port: /);
     expect(stderr).not.toMatch(/^\s+at /m);
     expect(stderr).not.toContain("s3cr3t-value");
+  });
+
+  it("exits 2 on a bad key before starting anything, reporting it once", async () => {
+    const path = join(dir, "bad-key.yaml");
+    await writeFile(path, "vms:\n- {name: a, host: 127.0.0.1, user: u, key: not-a-key}\n");
+    const { code, stdout, stderr } = await runDev([], { CONFIG: path });
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      `Invalid ${path} (1 problem):\n  - vms[0].key: not a private key (OpenSSH or PEM format expected)\n`,
+    );
   });
 
   it("exits 2 on a bad flag and a missing CONFIG file", async () => {

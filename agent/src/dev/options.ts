@@ -4,8 +4,9 @@
  * turns into exit code 2 and a message, never a stack trace.
  */
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
-import { type Config, parseConfig } from "@telecommande/shared";
+import { dirname, resolve } from "node:path";
+import type { Config } from "@telecommande/shared";
+import { EVERY_AGENT, parseAgentConfig } from "../config.js";
 
 export const DEFAULT_PORT = 8787;
 
@@ -57,7 +58,10 @@ export type DevConfig = { mode: "file"; path: string; config: Config } | { mode:
 
 /**
  * The config to run: the named file (it must exist), else ./config.yaml if there is one,
- * else the demo. Throws ConfigError (listing every problem) or UsageError.
+ * else the demo. The file gets the agents' own checks too, keys of every agent's VMs
+ * included (the session starts them all), so a bad key stops the launch before wrangler
+ * starts, reported once, rather than in an agent's log after the edge is up.
+ * Throws ConfigError (listing every problem) or UsageError.
  */
 export async function loadDevConfig(configPath: string | undefined, cwd: string): Promise<DevConfig> {
   const path = resolve(cwd, configPath ?? "config.yaml");
@@ -69,5 +73,6 @@ export async function loadDevConfig(configPath: string | undefined, cwd: string)
     if (code === "ENOENT" && configPath === undefined) return { mode: "demo" };
     throw new UsageError(`cannot read the config ${path}: ${code === "ENOENT" ? "no such file" : code}`);
   }
-  return { mode: "file", path, config: parseConfig(text, path) };
+  const { config } = parseAgentConfig(text, EVERY_AGENT, { configDir: dirname(path), source: path });
+  return { mode: "file", path, config };
 }
