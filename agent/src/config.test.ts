@@ -108,6 +108,7 @@ vms:
 - {name: a, host: h, user: u, port: "22a", key_path: /nonexistent/a}
 - {name: b, host: h, user: u, key: not-a-key}
 - {name: c, host: h, user: u, key_path: keys/vm1, host_key: nope}
+- just-a-name
 groups: [{name: g, vms: [a, web9]}]
 `;
     expect(problems(() => parseAgentConfig(text, "default", { configDir: dir }))).toEqual([
@@ -115,6 +116,7 @@ groups: [{name: g, vms: [a, web9]}]
       "vms[0].key_path: cannot read /nonexistent/a: no such file (ENOENT)",
       "vms[1].key: not a private key (OpenSSH or PEM format expected)",
       "vms[2].host_key: must be a SHA256:… fingerprint or a public key line like `ssh-ed25519 AAAA…`",
+      "vms[3]: must be a mapping, got a string",
       'groups[0].vms[1]: unknown VM "web9"',
     ]);
   });

@@ -36,24 +36,28 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function viewOf<S extends z.ZodObject>(schema: S, raw: unknown, path: string, index: number): EntryView<z.output<S>> {
+function viewOf<S extends z.ZodObject>(
+  schema: S,
+  raw: Record<string, unknown>,
+  path: string,
+  index: number,
+): EntryView<z.output<S>> {
   const fields: Record<string, unknown> = {};
   const given = new Set<string>();
-  if (isMapping(raw)) {
-    for (const [key, field] of Object.entries(schema.shape)) {
-      if (raw[key] === undefined) continue;
-      given.add(key);
-      const parsed = (field as z.ZodType).safeParse(raw[key]);
-      if (parsed.success && parsed.data !== undefined) fields[key] = parsed.data;
-    }
+  for (const [key, field] of Object.entries(schema.shape)) {
+    if (raw[key] === undefined) continue;
+    given.add(key);
+    const parsed = (field as z.ZodType).safeParse(raw[key]);
+    if (parsed.success && parsed.data !== undefined) fields[key] = parsed.data;
   }
   return { index, path, fields: fields as Partial<z.output<S>>, given };
 }
 
+/** Views of the entries that are mappings; any other entry is one structural problem and nothing more. */
 function listOf<S extends z.ZodObject>(schema: S, raw: unknown, key: string) {
   if (raw === undefined) return undefined;
   if (!Array.isArray(raw)) return null;
-  return raw.map((item, i) => viewOf(schema, item, `${key}[${i}]`, i));
+  return raw.flatMap((item, i) => (isMapping(item) ? [viewOf(schema, item, `${key}[${i}]`, i)] : []));
 }
 
 /** Reads each list entry on its own. `raw` must be a mapping. */
@@ -74,8 +78,7 @@ function namesIn(raw: unknown): (string | undefined)[] {
 }
 
 function rawEntry(raw: Record<string, unknown>, list: string, index: number): Record<string, unknown> {
-  const entry = (raw[list] as unknown[])[index];
-  return isMapping(entry) ? entry : {};
+  return (raw[list] as Record<string, unknown>[])[index] ?? {};
 }
 
 export function crossCheck(config: LenientConfig): ConfigIssue[] {

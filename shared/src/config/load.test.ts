@@ -137,6 +137,11 @@ vms: [{name: a, host: h, user: u, agent: dc1}]
 agents: {name: dc1}
 `),
     ).toEqual(["agents: must be a list, got a mapping"]);
+    // An entry that is not a mapping is one problem, not also a missing api_key.
+    expect(problems("vms: [web1]\nusers: [alice]\n")).toEqual([
+      "vms[0]: must be a mapping, got a string",
+      "users[0]: must be a mapping, got a string",
+    ]);
     // A VM whose other fields are broken still exists for its groups.
     expect(problems("vms: [{name: a, host: h, user: u, port: 0}]\ngroups: [{name: g, vms: [a]}]\n")).toEqual([
       "vms[0].port: must be a port number 1–65535, got 0",
@@ -185,7 +190,7 @@ agents: [{name: x, token_sha256: "${"c".repeat(64)}"}, {name: y, token_sha256: "
     ]);
   });
 
-  it("inspects without throwing: the issues, and each VM as far as it could be read", () => {
+  it("inspects without throwing: the issues, and each VM mapping as far as it could be read", () => {
     const report = inspectConfig('vms: [{name: a, host: h, user: u, port: "x", key_path: /k}, 5]');
     expect(report.config).toBeUndefined();
     expect(report.issues.map((i) => i.path)).toEqual(["vms[0].port", "vms[1]"]);
@@ -196,7 +201,6 @@ agents: [{name: x, token_sha256: "${"c".repeat(64)}"}, {name: y, token_sha256: "
         fields: { name: "a", host: "h", user: "u", key_path: "/k" },
         given: new Set(["name", "host", "user", "port", "key_path"]),
       },
-      { index: 1, path: "vms[1]", fields: {}, given: new Set() },
     ]);
     const ok = inspectConfig("vms: [{name: a, host: h, user: u}]");
     expect(ok.issues).toEqual([]);

@@ -80,7 +80,7 @@ export interface ConfigInspection {
   /** The checked config; set exactly when there are no issues. */
   config: Config | undefined;
   issues: ConfigIssue[];
-  /** Each `vms` entry as far as it could be read, so the agent can check keys alongside other problems. */
+  /** Each `vms` entry that is a mapping, as far as it could be read: the agent checks keys alongside other problems. */
   vms: EntryView<Vm>[];
 }
 
