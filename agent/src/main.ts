@@ -4,6 +4,7 @@ import { agentVersion, startAgent } from "./agent.js";
 import { parseCli, USAGE } from "./cli.js";
 import { ConfigFileError, loadAgentConfig } from "./config.js";
 import { createLogger, maskSecrets, parseLogLevel } from "./log.js";
+import { watchParentPipe } from "./parent-watch.js";
 
 /** Bad input: one readable message on stderr, exit 2, no stack trace. */
 function fail(message: string, secrets: string[] = []): never {
@@ -47,17 +48,19 @@ const agent = startAgent({
 });
 
 let signals = 0;
-const shutdown = (signal: NodeJS.Signals) => {
+const shutdown = (event: string, fields: Record<string, unknown> = {}) => {
   // A second signal means "now": skip the graceful close.
   if (++signals > 1) process.exit(1);
-  log.info("signal", { signal });
+  log.info(event, fields);
   agent.stop().then(
     () => process.exit(0),
     () => process.exit(1),
   );
 };
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
+process.on("SIGINT", (signal) => shutdown("signal", { signal }));
+process.on("SIGTERM", (signal) => shutdown("signal", { signal }));
+// Only under `npm run dev`, which asks for it: the launcher is gone, even if killed outright.
+watchParentPipe(process.env, process.stdin, () => shutdown("parent_gone"));
 
 // One bug in a job path must not take every other job down with it: log and carry on.
 process.on("unhandledRejection", (reason) => {
