@@ -28,7 +28,10 @@ export interface StartAgentOptions {
   heartbeatMs?: number;
   backoff?: BackoffOptions;
   welcomeTimeoutMs?: number;
-  maxChannelsPerVm?: number;
+  /** Sessions at once on one SSH connection (see SshPool). */
+  maxChannelsPerConnection?: number;
+  /** SSH connections at once to one VM. */
+  maxConnectionsPerVm?: number;
   sshReadyTimeoutMs?: number;
 }
 
@@ -73,7 +76,8 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
   const pool = new SshPool({
     hostKeys,
     log,
-    maxChannels: options.maxChannelsPerVm,
+    maxChannels: options.maxChannelsPerConnection,
+    maxConnections: options.maxConnectionsPerVm,
     readyTimeoutMs: options.sshReadyTimeoutMs,
   });
   // The runner sends through the connection created just below; jobs only arrive once it exists.
@@ -107,9 +111,6 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
     vms: options.vms.map((vm) => vm.name),
     data_dir: dataDir,
   });
-  for (const vm of options.vms) {
-    if (vm.keyProblem) log.warn("vm_key_unusable", { vm: vm.name, problem: vm.keyProblem });
-  }
   if (!options.vms.length) log.warn("no_vms", { message: `no VM in the config is served by agent "${options.name}"` });
   edge.start();
 

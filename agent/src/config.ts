@@ -21,11 +21,6 @@ import { parsePin } from "./ssh/known-hosts.js";
 export interface ServedVm extends Vm {
   /** Key material, ready for ssh2 (it parsed at load). Never logged. */
   privateKey: string | Buffer;
-  /**
-   * @deprecated Never set: an unusable key is now a config error at load. Kept only so its
-   * last readers (agent.ts, ssh/connect.ts) compile until they drop their checks.
-   */
-  keyProblem?: undefined;
 }
 
 export interface AgentConfig {

@@ -21,13 +21,25 @@ const errorCode = z.enum(Object.values(ERROR_CODES) as [ErrorCode, ...ErrorCode[
 export const JobKindSchema = z.enum(["exec", "probe", "distro"]);
 export type JobKind = z.infer<typeof JobKindSchema>;
 
+/**
+ * How a command ended. `executed`: it reported an exit status or died of a signal.
+ * `timeout`: it ran past its timeout and was killed; the output is what it wrote until then.
+ * `error`: its channel closed without any exit status, so nobody knows how it ended.
+ * In the last two, `return_code` is -1 (the original's "no exit status") and `error` says why.
+ */
+export const EXEC_STATUSES = ["executed", "timeout", "error"] as const;
+export const ExecStatusSchema = z.enum(EXEC_STATUSES);
+export type ExecStatus = z.infer<typeof ExecStatusSchema>;
+
 export const ExecResultSchema = z.object({
   kind: z.literal("exec"),
+  status: ExecStatusSchema.default("executed"),
   /** Output not already sent in `progress` chunks; the receiver appends it. */
   stdout: z.string(),
   stderr: z.string(),
   return_code: z.number().int(),
   signal: z.string().nullable(),
+  error: z.string().nullable().default(null),
   duration_ms: z.number(),
   stdout_truncated: z.boolean(),
   stderr_truncated: z.boolean(),

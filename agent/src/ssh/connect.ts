@@ -43,7 +43,6 @@ export function connectSsh(vm: ServedVm, options: ConnectOptions): Promise<SshCo
     );
   const { log } = options;
 
-  if (vm.keyProblem) return Promise.reject(authFailed(vm.keyProblem));
   if (options.signal?.aborted) return Promise.reject(cannot("the agent is shutting down"));
 
   return new Promise<SshConnection>((resolve, reject) => {

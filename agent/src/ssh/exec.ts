@@ -3,15 +3,39 @@
  * reports the exit status or signal, and on abort (timeout, cancel, edge gone) kills the
  * remote process and closes the channel.
  */
-import { ERROR_CODES, type ExecResult } from "@telecommande/shared";
+import { ERROR_CODES, type ExecResult, type ExecStatus } from "@telecommande/shared";
 import type { ClientChannel } from "ssh2";
 import { JobError } from "../errors.js";
 import { OutputCapture } from "./output.js";
 
 export type StreamName = "stdout" | "stderr";
 
+/**
+ * How the remote command ended, as far as the channel has told. Recorded by a listener
+ * attached in the exec callback itself: ssh2 emits `exit` once, and when the exit status
+ * arrives in the same read as the channel confirmation it is emitted before any awaiting
+ * code runs again, so a listener attached later would miss it.
+ */
+export interface ExitRecord {
+  seen: boolean;
+  code: number | null;
+  signal: string | null;
+}
+
+/** Starts recording `channel`'s exit. Call it synchronously in the exec callback. */
+export function watchExit(channel: ClientChannel): ExitRecord {
+  const record: ExitRecord = { seen: false, code: null, signal: null };
+  channel.once("exit", (code: number | null, signal?: string) => {
+    record.seen = true;
+    record.code = typeof code === "number" ? code : null;
+    record.signal = signal ?? null;
+  });
+  return record;
+}
+
 export interface OpenedChannel {
   channel: ClientChannel;
+  exit: ExitRecord;
   /** True once the SSH connection under the channel has gone away. */
   connectionLost: () => boolean;
   /** For messages: `vm1 (10.0.0.5:22)`. */
@@ -27,6 +51,8 @@ export interface CollectOptions {
   limitBytes?: number;
   chunkChars?: number;
 }
+
+export const NO_EXIT_STATUS = "the command ended without reporting an exit status (its SSH channel closed first)";
 
 /** Kills the remote process group (sshd does killpg) and closes the channel. Never throws. */
 export function killChannel(channel: ClientChannel): void {
@@ -46,9 +72,13 @@ export function roundMs(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-/** Waits for the command on `opened.channel` to finish and builds its ExecResult. */
+/**
+ * Waits for the command on `opened.channel` to finish and builds its ExecResult. A timeout
+ * (the signal aborting with a `timeout` JobError) kills the command and resolves with the
+ * output so far and `status: "timeout"`; any other abort kills it and rejects.
+ */
 export function collectExec(opened: OpenedChannel, options: CollectOptions): Promise<ExecResult> {
-  const { channel } = opened;
+  const { channel, exit } = opened;
   const capture = (stream: StreamName) =>
     new OutputCapture({
       limitBytes: options.limitBytes,
@@ -57,9 +87,18 @@ export function collectExec(opened: OpenedChannel, options: CollectOptions): Pro
     });
   const out = capture("stdout");
   const err = capture("stderr");
-  let code: number | null = null;
-  let signalName: string | null = null;
-  let sawExit = false;
+  const result = (status: ExecStatus, error: string | null): ExecResult => ({
+    kind: "exec",
+    status,
+    stdout: out.finish(),
+    stderr: err.finish(),
+    return_code: status === "executed" && exit.code !== null ? exit.code : -1,
+    signal: exit.signal,
+    error,
+    duration_ms: roundMs(performance.now() - options.startedAt),
+    stdout_truncated: out.truncated,
+    stderr_truncated: err.truncated,
+  });
 
   return new Promise<ExecResult>((resolve, reject) => {
     let done = false;
@@ -69,23 +108,22 @@ export function collectExec(opened: OpenedChannel, options: CollectOptions): Pro
       channel.removeAllListeners("data");
       channel.stderr.removeAllListeners("data");
       killChannel(channel);
-      reject(options.signal.reason);
+      const reason: unknown = options.signal.reason;
+      if (reason instanceof JobError && reason.code === ERROR_CODES.timeout) {
+        exit.signal ??= "KILL";
+        resolve(result("timeout", reason.message));
+      } else reject(reason);
     };
     if (options.signal.aborted) return onAbort();
     options.signal.addEventListener("abort", onAbort, { once: true });
 
     channel.on("data", (chunk: Buffer) => out.push(chunk));
     channel.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-    channel.on("exit", (exitCode: number | null, exitSignal?: string) => {
-      sawExit = true;
-      code = exitCode;
-      signalName = exitSignal ?? null;
-    });
     channel.on("close", () => {
       if (done) return;
       done = true;
       options.signal.removeEventListener("abort", onAbort);
-      if (!sawExit && opened.connectionLost()) {
+      if (!exit.seen && opened.connectionLost()) {
         reject(
           new JobError(
             ERROR_CODES.sshConnect,
@@ -94,19 +132,8 @@ export function collectExec(opened: OpenedChannel, options: CollectOptions): Pro
         );
         return;
       }
-      const stdout = out.finish();
-      const stderr = err.finish();
-      resolve({
-        kind: "exec",
-        stdout,
-        stderr,
-        // A signal death, or a channel closed without any exit status, has no exit code: -1 as the original.
-        return_code: typeof code === "number" ? code : -1,
-        signal: signalName,
-        duration_ms: roundMs(performance.now() - options.startedAt),
-        stdout_truncated: out.truncated,
-        stderr_truncated: err.truncated,
-      });
+      // A signal death has no exit code (-1, as the original) but says which signal.
+      resolve(exit.seen ? result("executed", null) : result("error", NO_EXIT_STATUS));
     });
   });
 }

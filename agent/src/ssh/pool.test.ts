@@ -27,8 +27,8 @@ describe("the SSH pool", () => {
     expect(h.pool.connectionsOpened).toBe(1);
   });
 
-  it("queues channels above the per-connection limit", async () => {
-    h = createHarness([server.vm()], { maxChannels: 2 });
+  it("queues channels above the per-VM limit (channels per connection × connections)", async () => {
+    h = createHarness([server.vm()], { maxChannels: 2, maxConnections: 1 });
     const started = performance.now();
     const jobs = Array.from({ length: 4 }, () => h.run({ vm: "vm1", command: "sleep 0.15" }).done);
     await Promise.all(jobs);

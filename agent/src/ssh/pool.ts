@@ -1,8 +1,13 @@
 /**
- * @module One SSH connection per VM, reused by every job: our own TCP socket with
+ * @module SSH connections per VM, reused by every job: our own TCP socket with
  * TCP_NODELAY (no ~45 ms Nagle delay per exec) and keepalive, at most `maxChannels`
- * sessions at once (sshd's MaxSessions defaults to 10), and a transparent reconnect
- * when a connection has died.
+ * sessions at once on one connection and `maxConnections` connections to one VM, opened
+ * one at a time as the load needs them, and a transparent reconnect when one has died.
+ *
+ * sshd refusing a session (`Channel open failure: open failed`, its MaxSessions limit) is
+ * a "busy" answer on a healthy connection, never a reason to close it: the job waits and
+ * retries, and when the refusal comes with as many channels open as we have ever had
+ * open at once, that count is the server's limit and the pool stays under it from then on.
  */
 import { ERROR_CODES } from "@telecommande/shared";
 import type { ClientChannel } from "ssh2";
@@ -10,54 +15,71 @@ import type { ServedVm } from "../config.js";
 import { JobError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { connectSsh, type SshConnection } from "./connect.js";
-import { killChannel, type OpenedChannel } from "./exec.js";
+import { type ExitRecord, killChannel, type OpenedChannel, watchExit } from "./exec.js";
 import type { HostKeyStore } from "./host-keys.js";
 
 export interface PoolOptions {
   hostKeys: HostKeyStore;
   log: Logger;
+  /**
+   * Sessions at once on one connection. Below sshd's default MaxSessions (10) on purpose:
+   * sshd frees a session slightly after we see its channel close, so a full 10 would be
+   * refused now and then.
+   */
   maxChannels?: number;
+  /** Connections at once to one VM; with `maxChannels`, the per-VM concurrency. */
+  maxConnections?: number;
   readyTimeoutMs?: number;
   keepaliveIntervalMs?: number;
   /** An unused connection is closed after this long; the next job reconnects. */
   idleCloseMs?: number;
 }
 
-interface Waiter {
-  grant: () => void;
-}
+export const DEFAULT_MAX_CHANNELS = 8;
+export const DEFAULT_MAX_CONNECTIONS = 4;
+/** Refusals one job sits through before it gives up as `busy`; waits grow to 50 ms, so ~2 s. */
+const MAX_REFUSALS = 50;
 
-interface VmState {
+interface Conn {
+  ssh: SshConnection;
+  /** Channels open or being opened on it: the slots taken. */
   active: number;
-  queue: Waiter[];
-  conn?: SshConnection;
-  connecting?: Promise<SshConnection>;
+  /** Every channel open sent and not yet refused or closed, by send order. */
+  live: Set<number>;
+  sent: number;
   idleTimer?: NodeJS.Timeout;
 }
 
-/** Rejects with the signal's reason as soon as it aborts; the underlying work carries on for others. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (err) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
+interface Waiter {
+  grant: (conn: Conn) => void;
+  fail: (err: unknown) => void;
 }
 
-function openExec(conn: SshConnection, command: string): Promise<ClientChannel> {
+interface VmState {
+  vm: ServedVm;
+  conns: Conn[];
+  queue: Waiter[];
+  connecting: boolean;
+  /** After a failed extra connection, no other is tried before this time (performance.now()). */
+  growAfter: number;
+  /** Channels per connection this server takes: `maxChannels` until it refuses at its limit. */
+  limit: number;
+  /** Most sessions one connection has been granted at once: the server's limit is at least this. */
+  peak: number;
+  /** Refusals at or above `peak` since it last grew; three make a limit (one may be reaping lag). */
+  strikes: number;
+}
+
+type ExecError = Error & { reason?: number | string };
+
+function openExec(ssh: SshConnection, command: string): Promise<{ channel: ClientChannel; exit: ExitRecord }> {
   return new Promise((resolve, reject) => {
     try {
-      conn.client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
+      ssh.client.exec(command, (err, channel) => {
+        if (err) return reject(err);
+        // Synchronously, before any await: the exit status may already be in this read.
+        resolve({ channel, exit: watchExit(channel) });
+      });
     } catch (err) {
       // ssh2 throws "Not connected" synchronously when the socket is already gone.
       reject(err);
@@ -65,57 +87,93 @@ function openExec(conn: SshConnection, command: string): Promise<ClientChannel> 
   });
 }
 
+/** The server answered the channel open with a refusal: the connection itself is fine. */
+function isRefusal(err: unknown): boolean {
+  return err instanceof Error && (err as ExecError).reason !== undefined;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 export class SshPool {
   private readonly states = new Map<string, VmState>();
   private readonly maxChannels: number;
+  private readonly maxConnections: number;
   private closed = false;
   private readonly closing = new AbortController();
   /** SSH connections opened since start; tests use it to prove reuse. */
   connectionsOpened = 0;
+  /** Channel opens the servers refused and that were retried. */
+  refusals = 0;
 
   constructor(private readonly options: PoolOptions) {
-    this.maxChannels = options.maxChannels ?? 8;
+    this.maxChannels = options.maxChannels ?? DEFAULT_MAX_CHANNELS;
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   }
 
   /** Opens a session channel on `vm` running `command`; the channel slot frees itself when it closes. */
   async open(vm: ServedVm, command: string, signal: AbortSignal): Promise<OpenedChannel> {
     if (this.closed) throw new JobError(ERROR_CODES.internal, "the agent is shutting down");
-    const state = this.state(vm.name);
-    await this.acquire(state, signal);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.release(state);
-    };
-    try {
-      let conn = await abortable(this.connection(vm, state), signal);
-      let channel: ClientChannel;
+    const state = this.state(vm);
+    let refused = 0;
+    let staleRetried = false;
+    for (;;) {
+      const conn = await this.acquire(state, signal, refused > 0);
+      let opened: { channel: ClientChannel; exit: ExitRecord };
+      const seq = conn.sent++;
+      conn.live.add(seq);
       try {
-        channel = await openExec(conn, command);
+        opened = await openExec(conn.ssh, command);
       } catch (err) {
-        if (conn.uses === 0) throw this.sessionError(vm, err);
-        // A reused connection may have died silently: reconnect once and retry.
-        this.options.log.info("ssh_stale_connection", { vm: vm.name, error: err });
-        this.discard(state, conn);
-        conn = await abortable(this.connection(vm, state), signal);
-        try {
-          channel = await openExec(conn, command);
-        } catch (again) {
-          throw this.sessionError(vm, again);
+        conn.active--;
+        conn.live.delete(seq);
+        if (isRefusal(err)) {
+          refused++;
+          await this.refusedOn(state, conn, seq, err as ExecError, refused, signal);
+          continue;
         }
+        // Not a refusal: the connection under the channel is gone.
+        this.discard(state, conn);
+        this.pump(state);
+        if (conn.ssh.uses > 0 && !staleRetried) {
+          // A reused connection may have died silently: reconnect once and retry.
+          staleRetried = true;
+          this.options.log.info("ssh_stale_connection", { vm: vm.name, error: err });
+          continue;
+        }
+        throw this.sessionError(vm, err);
       }
-      conn.uses++;
-      const owner = conn;
-      channel.once("close", release);
+      const { channel, exit } = opened;
+      conn.ssh.uses++;
+      // This open and every live one sent before it: sessions the server has proved it takes.
+      let accepted = 0;
+      for (const other of conn.live) if (other <= seq) accepted++;
+      if (accepted > state.peak) {
+        state.peak = accepted;
+        state.strikes = 0;
+      }
+      channel.once("close", () => {
+        conn.live.delete(seq);
+        this.release(state, conn);
+      });
       if (signal.aborted) {
         killChannel(channel);
         throw signal.reason;
       }
-      return { channel, connectionLost: () => !owner.alive, label: `${vm.name} (${vm.host}:${vm.port})` };
-    } catch (err) {
-      release();
-      throw err;
+      const owner = conn.ssh;
+      return { channel, exit, connectionLost: () => !owner.alive, label: `${vm.name} (${vm.host}:${vm.port})` };
     }
   }
 
@@ -124,97 +182,191 @@ export class SshPool {
     this.closed = true;
     this.closing.abort();
     const ending: Promise<void>[] = [];
+    const shutdown = new JobError(ERROR_CODES.internal, "the agent is shutting down");
     for (const state of this.states.values()) {
-      clearTimeout(state.idleTimer);
-      if (state.conn) ending.push(state.conn.end());
-      state.conn = undefined;
+      for (const waiter of state.queue.splice(0)) waiter.fail(shutdown);
+      for (const conn of state.conns.splice(0)) {
+        clearTimeout(conn.idleTimer);
+        ending.push(conn.ssh.end());
+      }
     }
     await Promise.all(ending);
   }
 
-  private state(name: string): VmState {
-    let state = this.states.get(name);
+  private state(vm: ServedVm): VmState {
+    let state = this.states.get(vm.name);
     if (!state) {
-      state = { active: 0, queue: [] };
-      this.states.set(name, state);
+      state = {
+        vm,
+        conns: [],
+        queue: [],
+        connecting: false,
+        growAfter: 0,
+        limit: this.maxChannels,
+        peak: 0,
+        strikes: 0,
+      };
+      this.states.set(vm.name, state);
     }
+    state.vm = vm;
     return state;
   }
 
-  private acquire(state: VmState, signal: AbortSignal): Promise<void> {
+  /** Waits for a channel slot on some connection to the VM; `first` puts a retrying job ahead of the queue. */
+  private acquire(state: VmState, signal: AbortSignal, first: boolean): Promise<Conn> {
     if (signal.aborted) return Promise.reject(signal.reason);
-    clearTimeout(state.idleTimer);
-    if (state.active < this.maxChannels) {
-      state.active++;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        grant: () => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        },
-      };
+    return new Promise<Conn>((resolve, reject) => {
       const onAbort = () => {
         state.queue = state.queue.filter((w) => w !== waiter);
         reject(signal.reason);
       };
+      const waiter: Waiter = {
+        grant: (conn) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(conn);
+        },
+        fail: (err) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(err);
+        },
+      };
       signal.addEventListener("abort", onAbort, { once: true });
-      state.queue.push(waiter);
+      if (first) state.queue.unshift(waiter);
+      else state.queue.push(waiter);
+      this.pump(state);
     });
   }
 
-  /** Hands the slot straight to the next waiter, so `active` never dips under a busy queue. */
-  private release(state: VmState): void {
-    const next = state.queue.shift();
-    if (next) next.grant();
-    else state.active--;
-    if (state.active === 0 && state.conn) {
-      // Keepalives would hold an idle connection open forever; a fleet of hundreds adds up.
-      const conn = state.conn;
-      state.idleTimer = setTimeout(() => {
-        if (state.active === 0 && state.conn === conn) this.discard(state, conn);
-      }, this.options.idleCloseMs ?? 300_000);
-      state.idleTimer.unref();
+  /** Hands free slots to waiting jobs, least busy connection first; opens another connection if they all are full. */
+  private pump(state: VmState): void {
+    while (state.queue.length) {
+      const conn = this.freeConn(state);
+      if (!conn) break;
+      const waiter = state.queue.shift() as Waiter;
+      clearTimeout(conn.idleTimer);
+      conn.active++;
+      waiter.grant(conn);
     }
+    if (state.queue.length) this.grow(state);
   }
 
-  private connection(vm: ServedVm, state: VmState): Promise<SshConnection> {
-    if (state.conn?.alive) return Promise.resolve(state.conn);
-    if (!state.connecting) {
-      const pending = connectSsh(vm, {
-        hostKeys: this.options.hostKeys,
-        log: this.options.log,
-        readyTimeoutMs: this.options.readyTimeoutMs,
-        keepaliveIntervalMs: this.options.keepaliveIntervalMs,
-        signal: this.closing.signal,
-        onClose: (conn) => {
-          if (state.conn === conn) state.conn = undefined;
-        },
-      });
-      state.connecting = pending;
-      const settle = () => {
-        if (state.connecting === pending) state.connecting = undefined;
-      };
-      pending.then((conn) => {
-        settle();
+  private freeConn(state: VmState): Conn | undefined {
+    let best: Conn | undefined;
+    for (const conn of state.conns) {
+      if (!conn.ssh.alive || conn.active >= state.limit) continue;
+      if (!best || conn.active < best.active) best = conn;
+    }
+    return best;
+  }
+
+  /** Opens one more connection to the VM, one handshake at a time (sshd's MaxStartups counts them). */
+  private grow(state: VmState): void {
+    if (this.closed || state.connecting || state.conns.length >= this.maxConnections) return;
+    if (state.conns.length > 0 && performance.now() < state.growAfter) return;
+    state.connecting = true;
+    const { vm } = state;
+    connectSsh(vm, {
+      hostKeys: this.options.hostKeys,
+      log: this.options.log,
+      readyTimeoutMs: this.options.readyTimeoutMs,
+      keepaliveIntervalMs: this.options.keepaliveIntervalMs,
+      signal: this.closing.signal,
+      onClose: (ssh) => {
+        const conn = state.conns.find((c) => c.ssh === ssh);
+        if (!conn) return;
+        clearTimeout(conn.idleTimer);
+        state.conns = state.conns.filter((c) => c !== conn);
+        this.pump(state);
+      },
+    }).then(
+      (ssh) => {
+        state.connecting = false;
         if (this.closed) {
-          void conn.end();
+          void ssh.end();
           return;
         }
         this.connectionsOpened++;
-        state.conn = conn;
-      }, settle);
-    }
-    return state.connecting;
+        state.conns.push({ ssh, active: 0, live: new Set(), sent: 0 });
+        this.pump(state);
+      },
+      (err: unknown) => {
+        state.connecting = false;
+        if (state.conns.some((c) => c.ssh.alive)) {
+          // The VM is served by the connections it has; the queue waits for them.
+          state.growAfter = performance.now() + 1_000;
+          this.options.log.info("ssh_extra_connection_failed", { vm: vm.name, error: err });
+          return;
+        }
+        for (const waiter of state.queue.splice(0)) waiter.fail(err);
+      },
+    );
   }
 
-  private discard(state: VmState, conn: SshConnection): void {
-    if (state.conn === conn) state.conn = undefined;
-    void conn.end();
+  private release(state: VmState, conn: Conn): void {
+    conn.active--;
+    this.pump(state);
+    if (conn.active === 0 && state.conns.includes(conn)) {
+      // Keepalives would hold an idle connection open forever; a fleet of hundreds adds up.
+      clearTimeout(conn.idleTimer);
+      conn.idleTimer = setTimeout(() => {
+        if (conn.active === 0) this.discard(state, conn);
+      }, this.options.idleCloseMs ?? 300_000);
+      conn.idleTimer.unref();
+    }
+  }
+
+  /**
+   * A refused channel open. The server answers opens in order, so every open sent before
+   * this one and not refused is a session it counted. Fewer than it has granted at once:
+   * sshd is still reaping a session we saw close (it frees one only after reading our
+   * close), retry shortly. As many or more, three times: that is its limit; learn it, so
+   * later jobs queue here instead of being refused.
+   */
+  private async refusedOn(
+    state: VmState,
+    conn: Conn,
+    seq: number,
+    err: ExecError,
+    refused: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { vm } = state;
+    this.refusals++;
+    let open = 0;
+    for (const earlier of conn.live) if (earlier < seq) open++;
+    if (open === 0 && state.peak === 0) {
+      this.pump(state);
+      throw new JobError(
+        ERROR_CODES.sshConnect,
+        `${vm.name} (${vm.host}:${vm.port}) refused to open an SSH session: ${err.message}`,
+      );
+    }
+    if (open > 0 && open >= state.peak && open < state.limit && ++state.strikes >= 3) {
+      state.limit = open;
+      this.options.log.warn("ssh_session_limit", {
+        vm: vm.name,
+        limit: open,
+        hint: "the server refused a session at this count (sshd MaxSessions); the pool stays under it",
+      });
+    }
+    if (refused >= MAX_REFUSALS) {
+      this.pump(state);
+      throw new JobError(
+        ERROR_CODES.busy,
+        `${vm.name} (${vm.host}:${vm.port}) kept refusing new SSH sessions (${refused} times); try again shortly`,
+      );
+    }
+    await sleep(Math.min(2 ** (refused - 1), 50), signal).finally(() => this.pump(state));
+  }
+
+  private discard(state: VmState, conn: Conn): void {
+    clearTimeout(conn.idleTimer);
+    state.conns = state.conns.filter((c) => c !== conn);
+    void conn.ssh.end();
   }
 
   private sessionError(vm: ServedVm, err: unknown): JobError {
+    if (err instanceof JobError) return err;
     const detail = err instanceof Error ? err.message : String(err);
     return new JobError(
       ERROR_CODES.sshConnect,

@@ -33,6 +33,7 @@ export function createHarness(
   vms: ServedVm[],
   options: {
     maxChannels?: number;
+    maxConnections?: number;
     chunkChars?: number;
     limitBytes?: number;
     readyTimeoutMs?: number;
@@ -48,6 +49,7 @@ export function createHarness(
     hostKeys: new HostKeyStore({ ownFile: join(dataDir, "known_hosts") }),
     log,
     maxChannels: options.maxChannels,
+    maxConnections: options.maxConnections,
     readyTimeoutMs: options.readyTimeoutMs,
     idleCloseMs: options.idleCloseMs,
   });

@@ -2,6 +2,10 @@
  * @module A real SSH server for tests, in-process on 127.0.0.1: ssh2's Server with
  * generated keys, whose exec runs `sh -c <command>` and relays output, exit status and
  * signals like sshd does (a `signal` request kills the command's process group).
+ * Options reproduce two of sshd's behaviours under load: a session limit per connection
+ * whose slots free only some time after the client closed the channel (MaxSessions, and
+ * sshd reaping the session after it read the client's close), and an answer to an exec
+ * that arrives in one read (confirmation, output, exit status and close together).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -39,6 +43,8 @@ export interface TestSshServer {
   readonly execs: string[];
   /** Signal names received (`KILL`, …). */
   readonly signals: string[];
+  /** Session opens refused because of `maxSessions`. */
+  readonly refused: number;
   /** A served VM pointing at this server (pins its host key unless told otherwise). */
   vm(overrides?: Partial<ServedVm>): ServedVm;
   /** Ends every client connection, as a restarting server would. */
@@ -46,7 +52,18 @@ export interface TestSshServer {
   close(): Promise<void>;
 }
 
-export async function startTestSshServer(options: { hostKey?: KeyPair; port?: number } = {}): Promise<TestSshServer> {
+export interface TestSshServerOptions {
+  hostKey?: KeyPair;
+  port?: number;
+  /** Sessions at once per connection, as sshd's MaxSessions; more are refused ("open failed"). */
+  maxSessions?: number;
+  /** How long after the client's channel close a session still counts against `maxSessions`. */
+  reapLagMs?: number;
+  /** Answer every exec at once, in one write: confirmation, output, exit status, close. */
+  burst?: { stdout: string; code: number };
+}
+
+export async function startTestSshServer(options: TestSshServerOptions = {}): Promise<TestSshServer> {
   const hostKey = options.hostKey ?? generateKeyPair();
   const clientKey = generateKeyPair();
   const allowed = ssh2.utils.parseKey(clientKey.public);
@@ -58,6 +75,7 @@ export async function startTestSshServer(options: { hostKey?: KeyPair; port?: nu
   const execs: string[] = [];
   const signals: string[] = [];
   let connections = 0;
+  let refused = 0;
 
   const server = new ssh2.Server({ hostKeys: [hostKey.private] }, (client) => {
     connections++;
@@ -73,8 +91,14 @@ export async function startTestSshServer(options: { hostKey?: KeyPair; port?: nu
       }
       ctx.accept();
     });
+    let sessions = 0;
     client.on("ready", () => {
-      client.on("session", (accept) => {
+      client.on("session", (accept, reject) => {
+        if (options.maxSessions !== undefined && sessions >= options.maxSessions) {
+          refused++;
+          return reject();
+        }
+        sessions++;
         const session = accept();
         let child: ChildProcess | undefined;
         session.on("signal", (_accept, _reject, info) => {
@@ -89,7 +113,20 @@ export async function startTestSshServer(options: { hostKey?: KeyPair; port?: nu
         });
         session.on("exec", (acceptExec, _reject, info) => {
           execs.push(info.command);
+          // One corked write: the client reads the whole answer at once.
+          const sock = (client as unknown as { _sock: import("node:net").Socket })._sock;
+          if (options.burst) sock.cork();
           const stream = acceptExec();
+          // The session slot frees once the client's close has been read, and then some.
+          stream.on("close", () => setTimeout(() => sessions--, options.reapLagMs ?? 0));
+          stream.resume();
+          if (options.burst) {
+            stream.write(options.burst.stdout);
+            stream.exit(options.burst.code);
+            stream.end();
+            process.nextTick(() => sock.uncork());
+            return;
+          }
           const proc = spawn("sh", ["-c", info.command], {
             detached: true,
             env: { ...process.env, HOME: home },
@@ -135,6 +172,9 @@ export async function startTestSshServer(options: { hostKey?: KeyPair; port?: nu
     },
     execs,
     signals,
+    get refused() {
+      return refused;
+    },
     vm: (overrides = {}) => ({
       name: "vm1",
       host: "127.0.0.1",
