@@ -63,17 +63,30 @@ describe("exec jobs on a real SSH server", () => {
     expect(typeof end?.duration_ms).toBe("number");
   });
 
-  it("kills the remote process on timeout and answers `timeout`", async () => {
+  it("kills the remote process on timeout and answers with the output so far, status `timeout`", async () => {
     h = createHarness([server.vm()]);
     const pidFile = join(h.dataDir, "pid");
-    const { id, done } = h.run({ vm: "vm1", command: `echo $$ > ${pidFile}; exec sleep 30`, timeout_ms: 400 });
+    const command = `echo started; echo warn >&2; echo $$ > ${pidFile}; exec sleep 30`;
+    const { id, done } = h.run({ vm: "vm1", command, timeout_ms: 400 });
     const final = await done;
     expect(final).toEqual({
-      type: "error",
+      type: "result",
       id,
-      code: "timeout",
-      message: "command timed out after 400 ms and was killed",
+      chunks: 0,
+      result: {
+        kind: "exec",
+        status: "timeout",
+        stdout: "started\n",
+        stderr: "warn\n",
+        return_code: -1,
+        signal: "KILL",
+        error: "command timed out after 400 ms and was killed",
+        duration_ms: expect.any(Number),
+        stdout_truncated: false,
+        stderr_truncated: false,
+      },
     });
+    expect(execResult(final).duration_ms).toBeGreaterThanOrEqual(400);
     const pid = Number(readFileSync(pidFile, "utf8"));
     await eventually(() => !isAlive(pid));
     expect(server.signals).toContain("KILL");

@@ -12,6 +12,10 @@ import { collectExec, roundMs } from "./ssh/exec.js";
 import type { SshPool } from "./ssh/pool.js";
 import { wrapCommand, wrapScript } from "./ssh/quote.js";
 
+function isTimeout(reason: unknown): boolean {
+  return reason instanceof JobError && reason.code === ERROR_CODES.timeout;
+}
+
 export interface JobRunnerOptions {
   agent: string;
   vms: ServedVm[];
@@ -149,8 +153,16 @@ export class JobRunner {
       }
     };
 
-    // Abort answers at once, even while the job still waits on a connection that may never come.
-    signal.addEventListener("abort", () => finish({ error: toJobError(signal.reason) }), { once: true });
+    // Abort answers at once, even while the job still waits on a connection that may never come;
+    // but a command that is running answers a timeout with its output so far (collectExec resolves).
+    signal.addEventListener(
+      "abort",
+      () => {
+        if (state.started && job.kind === "exec" && isTimeout(signal.reason)) return;
+        finish({ error: toJobError(signal.reason) });
+      },
+      { once: true },
+    );
     this.run(job, vm, state, startedAt).then(
       (result) => finish({ result }),
       (err) => finish({ error: toJobError(signal.aborted ? signal.reason : err) }),
@@ -177,7 +189,10 @@ export class JobRunner {
             }
           : undefined,
     });
-    return job.kind === "exec" ? result : parseDistro(result.stdout);
+    if (job.kind === "exec") return result;
+    if (result.status === "timeout")
+      throw new JobError(ERROR_CODES.timeout, result.error ?? "distro detection timed out");
+    return parseDistro(result.stdout);
   }
 
   private timeoutMessage(job: Job, vm: ServedVm, started: boolean): string {

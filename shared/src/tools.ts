@@ -3,7 +3,7 @@
  * La Télécommande, as zod schemas the edge registers and tests check against.
  */
 import { z } from "zod";
-import { DistroResultSchema } from "./protocol.js";
+import { DistroResultSchema, ExecStatusSchema } from "./protocol.js";
 
 export const TOOL_NAMES = {
   listVms: "ssh_list_vms",
@@ -51,13 +51,17 @@ export const DistroInfoOutput = {
 
 export const RunCommandOutput = {
   command: z.string(),
-  status: z.literal("executed"),
+  /** `executed` as the original; `timeout` and `error` are how a command that gave no exit status ended. */
+  status: ExecStatusSchema,
   stdout: z.string(),
   stderr: z.string(),
+  /** -1 when there is no exit status: died of `signal`, or `status` is not `executed`. */
   return_code: z.number().int(),
   vm: z.string(),
   duration_ms: z.number(),
   signal: z.string().nullable(),
+  /** Why there is no exit status (timeout, channel closed without one); null otherwise. */
+  error: z.string().nullable(),
   stdout_truncated: z.boolean(),
   stderr_truncated: z.boolean(),
 };

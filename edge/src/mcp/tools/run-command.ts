@@ -11,7 +11,7 @@ export function registerRunCommandTool(server: McpServer, deps: ToolDeps): void 
     {
       title: "Run command",
       description:
-        "Run a shell command on a VM over SSH (as `bash -lc`, as the VM's configured user) and return stdout, stderr and the exit code. A non-zero exit is reported as an error with the full output kept. Each stream is capped at 1 MiB (marked when truncated). Default timeout 120 s (`timeout_s`, up to 3600).",
+        "Run a shell command on a VM over SSH (as `bash -lc`, as the VM's configured user) and return stdout, stderr and the exit code. A non-zero exit is reported as an error with the full output kept; a command that runs past its timeout is killed and comes back with its output so far and `status` set to `timeout`. Each stream is capped at 1 MiB (marked when truncated). Default timeout 120 s (`timeout_s`, up to 3600).",
       inputSchema: RunCommandInput,
       outputSchema: RunCommandOutput,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
@@ -24,17 +24,18 @@ export function registerRunCommandTool(server: McpServer, deps: ToolDeps): void 
       return structured(
         {
           command,
-          status: "executed",
+          status: r.status,
           stdout: r.stdout,
           stderr: r.stderr,
           return_code: r.return_code,
           vm: run.vm.name,
           duration_ms: r.duration_ms,
           signal: r.signal,
+          error: r.error,
           stdout_truncated: r.stdout_truncated,
           stderr_truncated: r.stderr_truncated,
         },
-        r.return_code !== 0,
+        r.status !== "executed" || r.return_code !== 0,
       );
     },
   );
