@@ -1,7 +1,10 @@
 /**
  * @module `npm run dev`: the edge (wrangler dev) and one agent per agent name, wired with a
  * fresh token, against CONFIG / ./config.yaml or, with no config, the in-process demo
- * target. Stops everything on Ctrl-C, and everything with exit 1 when a child dies.
+ * target. Stops everything on Ctrl-C, SIGTERM or SIGHUP, when whoever started it is gone, and
+ * with exit 1 when a child dies. The children stop by themselves if the launcher is killed
+ * outright (SIGKILL): each watches a pipe from it. What a killed run left is named (and, when
+ * provably its own, stopped) by the next start.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
@@ -11,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Config, ConfigError, permissionsEnabled } from "@telecommande/shared";
+import { STOP_WITH_STDIN_ENV } from "../parent-watch.js";
 import { PERMISSIONS_OFF, renderBanner } from "./banner.js";
 import { type DemoTarget, demoConfig, startDemoTarget } from "./demo-target.js";
 import {
@@ -22,11 +26,17 @@ import {
 } from "./edge-config.js";
 import { formatLogLine, isConnectedLine } from "./log-format.js";
 import { type DevConfig, loadDevConfig, parseDevArgs, USAGE, UsageError } from "./options.js";
-import { Child, ChildFailed, describeExit, killGroupNow } from "./processes.js";
+import { portHolders } from "./port-holder.js";
+import { Child, ChildFailed, describeExit, killGroupNow, stopGroup } from "./processes.js";
+import { findSessions, SessionFile, sessionsDir } from "./session-record.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
 const AGENT = join(ROOT, "agent", "bin", "agent.mjs");
+/** Runs wrangler and stops it (workerd included) when the launcher's pipe closes: wrangler cannot watch us itself. */
+const STOP_WITH_PARENT = join(ROOT, "agent", "bin", "stop-with-parent.mjs");
+/** How often the launcher checks that whoever started it is still there. */
+const PARENT_POLL_MS = 250;
 
 const EDGE_TIMEOUT_MS = 60_000;
 const AGENT_TIMEOUT_MS = 30_000;
@@ -35,7 +45,7 @@ const TAIL_SHOWN = 15;
 const say = (message: string) => process.stdout.write(`[dev] ${message}\n`);
 const shout = (message: string) => process.stderr.write(`[dev] ${message}\n`);
 
-/** Ctrl-C or SIGTERM: a normal stop. */
+/** Ctrl-C, SIGTERM, SIGHUP or the parent gone: a normal stop. */
 class Interrupted extends Error {}
 
 /** Everything a session started, so one place can stop it all, in order. */
@@ -44,6 +54,8 @@ class Session {
   readonly agents: Child[] = [];
   demo: DemoTarget | undefined;
   tempDir: string | undefined;
+  /** On disk while the session runs, so the next start can find what a killed one left. */
+  file: SessionFile | undefined;
   stopping = false;
   private cleanedUp = false;
   private fail: (err: Error) => void = () => {};
@@ -79,6 +91,7 @@ class Session {
     await Promise.all([...this.agents, this.edge].map((child) => child?.stop()));
     await this.demo?.close();
     this.removeTemp();
+    this.file?.remove();
     this.cleanedUp = true;
   }
 
@@ -87,6 +100,7 @@ class Session {
     if (this.cleanedUp) return;
     for (const child of [...this.agents, this.edge]) if (child?.pid !== undefined) killGroupNow(child.pid);
     this.removeTemp();
+    this.file?.remove();
   }
 
   private removeTemp(): void {
@@ -100,21 +114,61 @@ function requireFile(path: string, fix: string): void {
   if (!existsSync(path)) throw new Error(`${path} is missing: ${fix}`);
 }
 
+const brief = (cmdline: string) => (cmdline.length > 100 ? `${cmdline.slice(0, 99)}…` : cmdline);
+
+/** Names who holds the port, when we may see it: "in use" alone sends people hunting. */
+function portInUse(port: number): Error {
+  const holders = portHolders(port);
+  const who = holders.length
+    ? `by ${holders.map(({ pid, cmdline }) => `pid ${pid} (${brief(cmdline)})`).join(", ")}, which this checkout's npm run dev did not start; stop it (kill ${holders.map((h) => h.pid).join(" ")}) or`
+    : "(by a process we cannot see: another user's?);";
+  return new Error(`port ${port} on 127.0.0.1 is in use ${who} pick another port with PORT=<n> or --port <n>`);
+}
+
 /** Fails fast on a busy port: otherwise another edge's /health would pass for ours. */
 async function assertPortFree(port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
     probe.once("error", (err: NodeJS.ErrnoException) =>
-      reject(
-        new Error(
-          err.code === "EADDRINUSE"
-            ? `port ${port} on 127.0.0.1 is in use (another wrangler dev?); pick another with PORT=<n> or --port <n>`
-            : `cannot use port ${port}: ${err.message}`,
-        ),
-      ),
+      reject(err.code === "EADDRINUSE" ? portInUse(port) : new Error(`cannot use port ${port}: ${err.message}`)),
     );
     probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
   });
+}
+
+/**
+ * Looks at the sessions recorded before this one. A live one on our port: refuse, naming it.
+ * Leftovers of a killed one (its launcher gone, its children not): named, then stopped.
+ * Stopping them without asking is safe and what anyone would do next: they are provably that
+ * session's (same boot, process group and start time as recorded, never a reused pid), and an
+ * orphaned session serves nobody: no terminal shows its logs, Ctrl-C cannot reach it, and its
+ * demo SSH target died with the launcher. Anything not provably ours is only ever named.
+ */
+async function clearLeftovers(dir: string, port: number): Promise<void> {
+  for (const previous of findSessions(dir, ROOT)) {
+    const { record, survivors } = previous;
+    if (previous.launcherRunning) {
+      if (record.port !== port) continue;
+      throw new Error(
+        `port ${port} is used by another npm run dev (launcher pid ${record.launcher.pid}): stop it with Ctrl-C in its terminal or \`kill ${record.launcher.pid}\`, or pick another port with PORT=<n> or --port <n>`,
+      );
+    }
+    if (survivors.length) {
+      shout(
+        `a previous npm run dev (launcher pid ${record.launcher.pid}, port ${record.port}) was killed and left these running:`,
+      );
+      for (const { pid, what, cmdline } of survivors) {
+        shout(`  pid ${pid}  ${what} on port ${record.port}: ${brief(cmdline)}`);
+      }
+      shout(
+        `they are provably that session's (same boot, process group and start time as in ${previous.path}): stopping them`,
+      );
+      await Promise.all(record.groups.map((group) => stopGroup(group.pid)));
+      shout("stopped them");
+    }
+    if (record.tempDir) rmSync(record.tempDir, { recursive: true, force: true });
+    rmSync(previous.path, { force: true });
+  }
 }
 
 async function waitForHealth(session: Session, edge: Child, base: string): Promise<void> {
@@ -153,13 +207,19 @@ async function startEdge(
   session.edge = session.watch(
     new Child({
       label: "[edge]",
-      command: WRANGLER,
-      args: wranglerArgs({ port, configJson, persistDir: join(tempDir, "wrangler-state") }),
+      command: process.execPath,
+      args: [
+        STOP_WITH_PARENT,
+        WRANGLER,
+        ...wranglerArgs({ port, configJson, persistDir: join(tempDir, "wrangler-state") }),
+      ],
       cwd: ROOT,
       env: wranglerEnv(process.env),
       format: formatLogLine,
+      stdin: "pipe",
     }),
   );
+  session.file?.addGroup(session.edge.pid, "edge (wrangler dev)");
   await waitForHealth(session, session.edge, base);
   say(`edge ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return base;
@@ -186,11 +246,13 @@ async function startAgents(
           ],
           cwd: process.cwd(),
           // The token goes by environment, not argv: `ps` shows argv to every user.
-          env: { ...process.env, AGENT_TOKEN: token },
+          env: { ...process.env, AGENT_TOKEN: token, [STOP_WITH_STDIN_ENV]: "1" },
           format: formatLogLine,
+          stdin: "pipe",
         }),
       );
       session.agents.push(child);
+      session.file?.addGroup(child.pid, `agent "${name}"`);
       await session.step(child.waitForLine(isConnectedLine, AGENT_TIMEOUT_MS, "connected to the edge"));
       say(`agent "${name}" connected`);
     }),
@@ -212,8 +274,11 @@ async function startDemo(session: Session, tempDir: string): Promise<{ config: C
 async function run(session: Session, port: number, source: DevConfig): Promise<never> {
   requireFile(WRANGLER, "run npm install first");
   requireFile(AGENT, "this checkout has no agent");
+  const recordsDir = sessionsDir(process.env, ROOT);
+  await session.step(clearLeftovers(recordsDir, port));
   const tempDir = await mkdtemp(join(tmpdir(), "telecommande-dev-"));
   session.tempDir = tempDir;
+  session.file = new SessionFile(recordsDir, port, tempDir);
   let config: Config;
   let configPath: string;
   let demoApiKey: string | undefined;
@@ -284,10 +349,21 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
   process.on("exit", () => session.killNow());
+  // npm passes SIGTERM to the `sh -c` it runs the script with, and sh dies without passing it
+  // on: we would run on, orphaned. Whoever started us being gone is a stop, like SIGHUP.
+  const startedBy = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (process.ppid === startedBy || session.stopping) return;
+    shout(`the process that started npm run dev (pid ${startedBy}) is gone`);
+    session.abort(new Interrupted("parent gone"));
+  }, PARENT_POLL_MS);
+  parentWatch.unref();
 
   // run() only ever ends by rejecting: a signal, a dead child or a startup error.
   const code = await run(session, port, source).catch(report);
   say("stopping…");
+  session.stopping = true;
+  clearInterval(parentWatch);
   await session.stop();
   say("stopped");
   return code;

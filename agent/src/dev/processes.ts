@@ -21,6 +21,11 @@ export interface ChildSpec {
   format?: (line: string) => string | null;
   /** Where relayed lines go (stdout by default). */
   write?: (text: string) => void;
+  /**
+   * "pipe": the child's stdin is a pipe we hold open and never write to. The kernel closes it
+   * when we die, however we die, so a child that watches for EOF can stop with us.
+   */
+  stdin?: "ignore" | "pipe";
 }
 
 /** Why a child let the session down; carries the child so its last lines can be shown. */
@@ -56,8 +61,10 @@ export class Child {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [spec.stdin ?? "ignore", "pipe", "pipe"],
     });
+    // Never written to; still, a closed pipe must not become an unhandled error.
+    this.process.stdin?.on("error", () => {});
     this.exited = new Promise((resolve) => {
       this.process.once("error", (err) => {
         this.remember(`failed to start ${spec.command}: ${err.message}`);
@@ -134,8 +141,19 @@ export function describeExit({ code, signal }: ExitInfo): string {
   return code === null ? "before it started" : `with code ${code}`;
 }
 
-/** `[state, pgrp]` of a process from /proc, or null once it is gone. */
-function procStat(pid: string | number): { state: string; pgrp: number } | null {
+/** What /proc/<pid>/stat says about a process (Linux). */
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  /** R, S, D, Z (zombie), … */
+  state: string;
+  /** Clock ticks after boot: with the pid, it names one process for the life of the boot (pids get reused). */
+  startTime: number;
+}
+
+/** A process as /proc shows it, or null once it is gone. */
+export function procInfo(pid: string | number): ProcInfo | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -143,24 +161,46 @@ function procStat(pid: string | number): { state: string; pgrp: number } | null 
     return null; // Exited while we looked.
   }
   // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ")".
-  const [state = "", , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { state, pgrp: Number(pgrp) };
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return {
+    pid: Number(pid),
+    state: fields[0] ?? "",
+    ppid: Number(fields[1]),
+    pgrp: Number(fields[2]),
+    startTime: Number(fields[19]),
+  };
+}
+
+/** Every process /proc shows right now, zombies included. */
+export function listProcs(): ProcInfo[] {
+  const procs: ProcInfo[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const info = procInfo(entry);
+    if (info) procs.push(info);
+  }
+  return procs;
+}
+
+/** The command line of a process, arguments joined by spaces; null once it is gone (or a zombie). */
+export function procCmdline(pid: number): string | null {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return raw ? raw.replace(/\0+$/, "").split("\0").join(" ") : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Linux: running, as opposed to gone or a zombie waiting for PID 1 to reap it. */
 export function processRunning(pid: number): boolean {
-  const stat = procStat(pid);
+  const stat = procInfo(pid);
   return stat !== null && stat.state !== "Z";
 }
 
 /** Linux: a member of the group that is not a zombie, read from /proc. */
 function liveMemberInProc(pgid: number): boolean {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = procStat(entry);
-    if (stat && stat.pgrp === pgid && stat.state !== "Z") return true;
-  }
-  return false;
+  return listProcs().some((p) => p.pgrp === pgid && p.state !== "Z");
 }
 
 /**
