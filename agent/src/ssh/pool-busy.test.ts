@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, execResult, type Harness } from "../testing/job-harness.js";
 import { startTestSshServer, type TestSshServer } from "../testing/ssh-server.js";
+import { NO_EXIT_STATUS } from "./exec.js";
 
 let server: TestSshServer | undefined;
 let h: Harness | undefined;
@@ -21,6 +22,20 @@ describe("exit statuses", () => {
     for (const final of finals) {
       expect(execResult(final)).toMatchObject({ status: "executed", stdout: "hi\n", return_code: 7, error: null });
     }
+  });
+});
+
+describe("a command whose channel closes without an exit status", () => {
+  it("says so: status error, the reason, and -1 only as the original's placeholder", async () => {
+    server = await startTestSshServer({ burst: { stdout: "partial\n", code: null } });
+    h = createHarness([server.vm()]);
+    expect(execResult(await h.run({ vm: "vm1", command: "ignored" }).done)).toMatchObject({
+      status: "error",
+      stdout: "partial\n",
+      return_code: -1,
+      signal: null,
+      error: NO_EXIT_STATUS,
+    });
   });
 });
 

@@ -59,8 +59,8 @@ export interface TestSshServerOptions {
   maxSessions?: number;
   /** How long after the client's channel close a session still counts against `maxSessions`. */
   reapLagMs?: number;
-  /** Answer every exec at once, in one write: confirmation, output, exit status, close. */
-  burst?: { stdout: string; code: number };
+  /** Answer every exec at once, in one write: confirmation, output, exit status (unless null), close. */
+  burst?: { stdout: string; code: number | null };
 }
 
 export async function startTestSshServer(options: TestSshServerOptions = {}): Promise<TestSshServer> {
@@ -122,7 +122,7 @@ export async function startTestSshServer(options: TestSshServerOptions = {}): Pr
           stream.resume();
           if (options.burst) {
             stream.write(options.burst.stdout);
-            stream.exit(options.burst.code);
+            if (options.burst.code !== null) stream.exit(options.burst.code);
             stream.end();
             process.nextTick(() => sock.uncork());
             return;
