@@ -25,6 +25,8 @@ describe("parseCli", () => {
         dataDir: join(homedir(), ".la-telecommande"),
         knownHostsFile: undefined,
         logLevel: undefined,
+        sessionsPerConnection: undefined,
+        connectionsPerVm: undefined,
       },
     });
     const flags = parseCli(
@@ -45,6 +47,13 @@ describe("parseCli", () => {
     });
   });
 
+  it("takes the SSH pool's sizes as whole numbers in range", () => {
+    const args = ["--sessions-per-connection", "5", "--connections-per-vm", "2"];
+    expect(parseCli(args, { AGENT_TOKEN: "t" })).toMatchObject({
+      options: { sessionsPerConnection: 5, connectionsPerVm: 2 },
+    });
+  });
+
   it("answers help and version", () => {
     expect(parseCli(["--help"], {})).toEqual({ kind: "help" });
     expect(parseCli(["-v"], {})).toEqual({ kind: "version" });
@@ -56,6 +65,16 @@ describe("parseCli", () => {
     [["--edge", "::"], { AGENT_TOKEN: "t" }, /is not a valid URL/],
     [["--name", "a b"], { AGENT_TOKEN: "t" }, /agent name "a b" must be/],
     [["--log-level", "loud"], { AGENT_TOKEN: "t" }, /log level "loud"/],
+    [
+      ["--sessions-per-connection", "0"],
+      { AGENT_TOKEN: "t" },
+      /--sessions-per-connection must be a whole number from 1 to 64, got "0"/,
+    ],
+    [
+      ["--connections-per-vm", "2.5"],
+      { AGENT_TOKEN: "t" },
+      /--connections-per-vm must be a whole number from 1 to 32, got "2.5"/,
+    ],
     [["--nope"], { AGENT_TOKEN: "t" }, /Unknown option '--nope' \(see --help\)/],
     [["stray"], { AGENT_TOKEN: "t" }, /stray/],
   ])("rejects %j with one readable line", (argv, env, pattern) => {

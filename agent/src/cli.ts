@@ -19,6 +19,11 @@ Options:
   --name <name>         agent name                    env AGENT_NAME, default "default"
   --data-dir <dir>      agent state (known_hosts)     env TELECOMMANDE_DATA_DIR, default ~/.la-telecommande
   --known-hosts <file>  extra read-only known_hosts file (OpenSSH format)
+  --sessions-per-connection <n>
+                        SSH sessions at once on one connection, 1-64; keep it below
+                        the VMs' sshd MaxSessions (default 10)      default 8
+  --connections-per-vm <n>
+                        SSH connections at once to one VM, 1-32     default 4
   --log-level <level>   debug | info | warn | error   env LOG_LEVEL, default info
   -h, --help            show this help
   -v, --version         print the version
@@ -37,6 +42,8 @@ export interface CliOptions {
   dataDir: string;
   knownHostsFile: string | undefined;
   logLevel: string | undefined;
+  sessionsPerConnection: number | undefined;
+  connectionsPerVm: number | undefined;
 }
 
 export type CliParse =
@@ -63,6 +70,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
         "data-dir": { type: "string" },
         "known-hosts": { type: "string" },
         "log-level": { type: "string" },
+        "sessions-per-connection": { type: "string" },
+        "connections-per-vm": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -96,6 +105,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
     return { kind: "error", message: `log level "${logLevel}" must be debug, info, warn or error` };
   }
   const knownHosts = str(values["known-hosts"]);
+  const sessions = count(str(values["sessions-per-connection"]), "--sessions-per-connection", 64);
+  if (typeof sessions === "string") return { kind: "error", message: sessions };
+  const connections = count(str(values["connections-per-vm"]), "--connections-per-vm", 32);
+  if (typeof connections === "string") return { kind: "error", message: connections };
   return {
     kind: "run",
     options: {
@@ -106,6 +119,15 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
       dataDir: expandHome(str(values["data-dir"]) ?? str(env.TELECOMMANDE_DATA_DIR) ?? "~/.la-telecommande"),
       knownHostsFile: knownHosts ? expandHome(knownHosts) : undefined,
       logLevel,
+      sessionsPerConnection: sessions,
+      connectionsPerVm: connections,
     },
   };
+}
+
+/** A whole number in 1..max, undefined when not given, or the problem as a message. */
+function count(raw: string | undefined, flag: string, max: number): number | undefined | string {
+  if (raw === undefined) return undefined;
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  return n >= 1 && n <= max ? n : `${flag} must be a whole number from 1 to ${max}, got "${raw}"`;
 }

@@ -44,6 +44,8 @@ const agent = startAgent({
   vms,
   dataDir: options.dataDir,
   knownHostsFile: options.knownHostsFile,
+  maxChannelsPerConnection: options.sessionsPerConnection,
+  maxConnectionsPerVm: options.connectionsPerVm,
   log,
 });
 
