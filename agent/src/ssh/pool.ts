@@ -92,6 +92,11 @@ function isRefusal(err: unknown): boolean {
   return err instanceof Error && (err as ExecError).reason !== undefined;
 }
 
+/** The exec failed because the connection is gone, not because the server said no to it. */
+function isDead(ssh: SshConnection, err: unknown): boolean {
+  return !ssh.alive || (err instanceof Error && /not connected/i.test(err.message));
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
@@ -144,9 +149,9 @@ export class SshPool {
           await this.refusedOn(state, conn, seq, err as ExecError, refused, signal);
           continue;
         }
-        // Not a refusal: the connection under the channel is gone.
-        this.discard(state, conn);
         this.pump(state);
+        if (!isDead(conn.ssh, err)) throw this.sessionError(vm, err);
+        this.discard(state, conn);
         if (conn.ssh.uses > 0 && !staleRetried) {
           // A reused connection may have died silently: reconnect once and retry.
           staleRetried = true;
