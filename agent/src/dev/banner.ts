@@ -11,6 +11,8 @@ export interface BannerInput {
   configPath: string | undefined;
   /** The demo user's API key; undefined when the config brings its own users. */
   demoApiKey: string | undefined;
+  /** Where the agents keep the host keys they trusted on first use. */
+  agentDataDir: string;
 }
 
 /** Shouted at start and in the banner: an open fleet must never go unnoticed. */
@@ -29,7 +31,7 @@ export function inspectorCommand(url: string, apiKey: string | undefined, vm: st
   );
 }
 
-export function renderBanner({ port, config, configPath, demoApiKey }: BannerInput): string {
+export function renderBanner({ port, config, configPath, demoApiKey, agentDataDir }: BannerInput): string {
   const url = `http://127.0.0.1:${port}/mcp`;
   const rule = "─".repeat(78);
   const lines = [rule, " La Télécommande is running locally", rule, `  MCP endpoint   ${url}`];
@@ -43,6 +45,7 @@ export function renderBanner({ port, config, configPath, demoApiKey }: BannerInp
   }
 
   lines.push(`  Config         ${configPath ?? "built-in demo (nothing written outside a private temp dir)"}`);
+  lines.push(`  Agent data     ${agentDataDir}   (known_hosts: host keys trusted on first use)`);
   lines.push(`  VMs            ${config.vms.length === 0 ? "none" : ""}`);
   for (const vm of config.vms) {
     const agent = agentOf(vm);

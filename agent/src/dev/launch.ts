@@ -298,7 +298,14 @@ async function run(session: Session, port: number, source: DevConfig): Promise<n
   await startAgents(session, configPath, edgeUrl, agents, dataDir);
 
   process.stdout.write(
-    renderBanner({ port, config, configPath: source.mode === "file" ? configPath : undefined, demoApiKey }),
+    renderBanner({
+      port,
+      config,
+      configPath: source.mode === "file" ? configPath : undefined,
+      demoApiKey,
+      // Without --data-dir the agents use their own default (TELECOMMANDE_DATA_DIR, else ~/.la-telecommande).
+      agentDataDir: dataDir ?? process.env.TELECOMMANDE_DATA_DIR ?? "~/.la-telecommande",
+    }),
   );
   return session.stopped;
 }
