@@ -15,8 +15,10 @@ import type { ServedVm } from "../config.js";
 import { JobError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { connectSsh, type SshConnection } from "./connect.js";
-import { type ExitRecord, killChannel, type OpenedChannel, watchExit } from "./exec.js";
+import { type ExitRecord, killChannel, type OpenedChannel } from "./exec.js";
 import type { HostKeyStore } from "./host-keys.js";
+import { type ExecError, isDead, isRefusal, openExec, sleep } from "./open-exec.js";
+import { SessionLimit } from "./session-limit.js";
 
 export interface PoolOptions {
   hostKeys: HostKeyStore;
@@ -63,53 +65,14 @@ interface VmState {
   /** After a failed extra connection, no other is tried before this time (performance.now()). */
   growAfter: number;
   /** Channels per connection this server takes: `maxChannels` until it refuses at its limit. */
-  limit: number;
-  /** Most sessions one connection has been granted at once: the server's limit is at least this. */
-  peak: number;
-  /** Refusals at or above `peak` since it last grew; three make a limit (one may be reaping lag). */
-  strikes: number;
+  sessions: SessionLimit;
 }
 
-type ExecError = Error & { reason?: number | string };
-
-function openExec(ssh: SshConnection, command: string): Promise<{ channel: ClientChannel; exit: ExitRecord }> {
-  return new Promise((resolve, reject) => {
-    try {
-      ssh.client.exec(command, (err, channel) => {
-        if (err) return reject(err);
-        // Synchronously, before any await: the exit status may already be in this read.
-        resolve({ channel, exit: watchExit(channel) });
-      });
-    } catch (err) {
-      // ssh2 throws "Not connected" synchronously when the socket is already gone.
-      reject(err);
-    }
-  });
-}
-
-/** The server answered the channel open with a refusal: the connection itself is fine. */
-function isRefusal(err: unknown): boolean {
-  return err instanceof Error && (err as ExecError).reason !== undefined;
-}
-
-/** The exec failed because the connection is gone, not because the server said no to it. */
-function isDead(ssh: SshConnection, err: unknown): boolean {
-  return !ssh.alive || (err instanceof Error && /not connected/i.test(err.message));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+/** Channel opens on `conn` sent up to `seq` (included) and not yet refused or closed. */
+function liveUpTo(conn: Conn, seq: number): number {
+  let live = 0;
+  for (const other of conn.live) if (other <= seq) live++;
+  return live;
 }
 
 export class SshPool {
@@ -162,13 +125,7 @@ export class SshPool {
       }
       const { channel, exit } = opened;
       conn.ssh.uses++;
-      // This open and every live one sent before it: sessions the server has proved it takes.
-      let accepted = 0;
-      for (const other of conn.live) if (other <= seq) accepted++;
-      if (accepted > state.peak) {
-        state.peak = accepted;
-        state.strikes = 0;
-      }
+      state.sessions.granted(liveUpTo(conn, seq));
       channel.once("close", () => {
         conn.live.delete(seq);
         this.release(state, conn);
@@ -207,9 +164,7 @@ export class SshPool {
         queue: [],
         connecting: false,
         growAfter: 0,
-        limit: this.maxChannels,
-        peak: 0,
-        strikes: 0,
+        sessions: new SessionLimit(this.maxChannels),
       };
       this.states.set(vm.name, state);
     }
@@ -258,7 +213,7 @@ export class SshPool {
   private freeConn(state: VmState): Conn | undefined {
     let best: Conn | undefined;
     for (const conn of state.conns) {
-      if (!conn.ssh.alive || conn.active >= state.limit) continue;
+      if (!conn.ssh.alive || conn.active >= state.sessions.limit) continue;
       if (!best || conn.active < best.active) best = conn;
     }
     return best;
@@ -320,13 +275,7 @@ export class SshPool {
     }
   }
 
-  /**
-   * A refused channel open. The server answers opens in order, so every open sent before
-   * this one and not refused is a session it counted. Fewer than it has granted at once:
-   * sshd is still reaping a session we saw close (it frees one only after reading our
-   * close), retry shortly. As many or more, three times: that is its limit; learn it, so
-   * later jobs queue here instead of being refused.
-   */
+  /** A refused channel open: learn from it, then wait a little before the job tries again. */
   private async refusedOn(
     state: VmState,
     conn: Conn,
@@ -337,20 +286,20 @@ export class SshPool {
   ): Promise<void> {
     const { vm } = state;
     this.refusals++;
-    let open = 0;
-    for (const earlier of conn.live) if (earlier < seq) open++;
-    if (open === 0 && state.peak === 0) {
+    // Opens are answered in order: every live one sent before this one is a session the server counted.
+    const ahead = liveUpTo(conn, seq - 1);
+    const verdict = state.sessions.refused(ahead);
+    if (verdict === "refuses-all") {
       this.pump(state);
       throw new JobError(
         ERROR_CODES.sshConnect,
         `${vm.name} (${vm.host}:${vm.port}) refused to open an SSH session: ${err.message}`,
       );
     }
-    if (open > 0 && open >= state.peak && open < state.limit && ++state.strikes >= 3) {
-      state.limit = open;
+    if (verdict === "learned") {
       this.options.log.warn("ssh_session_limit", {
         vm: vm.name,
-        limit: open,
+        limit: ahead,
         hint: "the server refused a session at this count (sshd MaxSessions); the pool stays under it",
       });
     }
