@@ -150,6 +150,10 @@ async function startDev(how: "launcher" | "npm", options: { port?: number; state
     throw new Error(`${err.message}\n--- output ---\n${output}`);
   });
   expect(output).toContain("starting the demo");
+  // The banner names the data directory the agent itself reports using.
+  const used = /data_dir=(\S+)/.exec(output)?.[1];
+  expect(used).toBeDefined();
+  expect(output).toContain(`Agent data     ${used}   (known_hosts`);
   run.tree = descendants(proc.pid as number);
   const launcher = run.tree.find((p) => procCmdline(p.pid)?.includes("agent/bin/dev.mjs"));
   run.launcherPid = launcher?.pid ?? 0;

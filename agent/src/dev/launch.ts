@@ -303,8 +303,11 @@ async function run(session: Session, port: number, source: DevConfig): Promise<n
       config,
       configPath: source.mode === "file" ? configPath : undefined,
       demoApiKey,
-      // Without --data-dir the agents use their own default (TELECOMMANDE_DATA_DIR, else ~/.la-telecommande).
-      agentDataDir: dataDir ?? process.env.TELECOMMANDE_DATA_DIR ?? "~/.la-telecommande",
+      // Each demo agent gets <dataDir>/<its name>; without --data-dir the agents use their own
+      // default (TELECOMMANDE_DATA_DIR, else ~/.la-telecommande).
+      agentDataDir: dataDir
+        ? join(dataDir, agents.length === 1 ? (agents[0]?.name ?? "default") : "<agent>")
+        : (process.env.TELECOMMANDE_DATA_DIR ?? "~/.la-telecommande"),
     }),
   );
   return session.stopped;
