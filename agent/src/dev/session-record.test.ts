@@ -17,12 +17,15 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A real process in its own group, as the launcher starts its children. */
+/**
+ * A real process in its own group, as the launcher starts its children: sh with a child of
+ * its own. The child is started before "up" is printed, so both exist once it is read.
+ */
 async function sleeper(): Promise<number> {
   const child = new Child({
     label: "[t]",
     command: "/bin/sh",
-    args: ["-c", "echo up; sleep 30"],
+    args: ["-c", "sleep 30 & echo up; wait"],
     cwd: "/",
     env: {},
     write: () => {},
