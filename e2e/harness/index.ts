@@ -24,6 +24,7 @@ import { type Sshd, type SshdLimits, startSshd } from "./sshd.js";
 export * from "./agent.js";
 export * from "./edge.js";
 export * from "./fleet.js";
+export * from "./many-hosts.js";
 export * from "./mcp.js";
 export * from "./ports.js";
 export * from "./sshd.js";
