@@ -2,15 +2,13 @@
  * @module Job control: runs `job` messages concurrently, bounds each by its timeout,
  * honours `cancel`, and guarantees exactly one `result` or `error` per job id.
  */
-import { ERROR_CODES, type Job, type JobResult, type Message } from "@telecommande/shared";
+import { ERROR_CODES, type Job, type JobKind, type JobResult, type Message } from "@telecommande/shared";
 import type { ServedVm } from "./config.js";
-import { DISTRO_SCRIPT, parseDistro } from "./distro.js";
 import { formatDuration, JobError, toJobError } from "./errors.js";
+import { handlerFor, type JobContext, type JobHandler } from "./job-handlers.js";
 import type { Logger } from "./log.js";
-import { probeTcp } from "./probe.js";
-import { collectExec, roundMs } from "./ssh/exec.js";
+import { roundMs } from "./ssh/exec.js";
 import type { SshPool } from "./ssh/pool.js";
-import { wrapCommand, wrapScript } from "./ssh/quote.js";
 
 function isTimeout(reason: unknown): boolean {
   return reason instanceof JobError && reason.code === ERROR_CODES.timeout;
@@ -31,6 +29,8 @@ interface Running {
   controller: AbortController;
   /** The remote command is running: an abort now kills a process. */
   started: boolean;
+  /** The exec request has gone out: the command may be running even before the server confirms it. */
+  sent: boolean;
   settled: boolean;
   /** Set when the edge is gone: nothing more is sent for this job. */
   silent: boolean;
@@ -69,11 +69,6 @@ export class JobRunner {
       });
       return;
     }
-    if (job.kind === "exec" && !job.command) {
-      log.warn("job_rejected", { job_id: job.id, vm: job.vm, code: ERROR_CODES.badMessage });
-      send({ type: "error", id: job.id, code: ERROR_CODES.badMessage, message: "an exec job needs a command" });
-      return;
-    }
     this.start(job, vm);
   }
 
@@ -84,7 +79,7 @@ export class JobRunner {
       this.options.log.debug("cancel_unknown_job", { job_id: id });
       return;
     }
-    const message = job.started
+    const message = job.sent
       ? `job ${id} was cancelled; the remote process was killed`
       : `job ${id} was cancelled before the command started`;
     job.controller.abort(new JobError(ERROR_CODES.cancelled, message));
@@ -100,10 +95,12 @@ export class JobRunner {
 
   private start(job: Job, vm: ServedVm): void {
     const { log } = this.options;
+    const handler: JobHandler<JobKind> = handlerFor(job.kind);
     const startedAt = performance.now();
     const state: Running = {
       controller: new AbortController(),
       started: false,
+      sent: false,
       settled: false,
       silent: false,
       chunks: 0,
@@ -116,17 +113,14 @@ export class JobRunner {
       kind: job.kind,
       caller: job.caller,
       timeout_ms: job.timeout_ms,
-      // The command itself may hold secrets; its size is enough to correlate.
-      command_chars: job.command?.length,
+      ...handler.describe?.(job as never),
     });
 
-    // A probe bounds itself (min(timeout_ms, 5 s)) and reports a timeout as "unreachable", not as an error.
-    const timer =
-      job.kind === "probe"
-        ? undefined
-        : setTimeout(() => {
-            state.controller.abort(new JobError(ERROR_CODES.timeout, this.timeoutMessage(job, vm, state.started)));
-          }, job.timeout_ms);
+    const timer = handler.boundsItself
+      ? undefined
+      : setTimeout(() => {
+          state.controller.abort(new JobError(ERROR_CODES.timeout, this.timeoutMessage(job, vm, state.sent)));
+        }, job.timeout_ms);
 
     const finish = (outcome: { result: JobResult } | { error: JobError }) => {
       if (state.settled) return;
@@ -158,41 +152,33 @@ export class JobRunner {
     signal.addEventListener(
       "abort",
       () => {
-        if (state.started && job.kind === "exec" && isTimeout(signal.reason)) return;
+        if (state.started && handler.answersTimeout && isTimeout(signal.reason)) return;
         finish({ error: toJobError(signal.reason) });
       },
       { once: true },
     );
-    this.run(job, vm, state, startedAt).then(
+    const context: JobContext = {
+      vm,
+      pool: this.options.pool,
+      signal,
+      startedAt,
+      sent: () => {
+        state.sent = true;
+      },
+      started: () => {
+        state.started = true;
+      },
+      progress: (stream, data) => {
+        if (state.settled || state.silent) return;
+        this.options.send({ type: "progress", id: job.id, seq: state.chunks++, stream, data });
+      },
+      limitBytes: this.options.limitBytes,
+      chunkChars: this.options.chunkChars,
+    };
+    handler.run(job as never, context).then(
       (result) => finish({ result }),
       (err) => finish({ error: toJobError(signal.aborted ? signal.reason : err) }),
     );
-  }
-
-  private async run(job: Job, vm: ServedVm, state: Running, startedAt: number): Promise<JobResult> {
-    const { signal } = state.controller;
-    if (job.kind === "probe") return probeTcp(vm.host, vm.port, job.timeout_ms, signal);
-
-    const remote = job.kind === "exec" ? wrapCommand(job.command ?? "") : wrapScript(DISTRO_SCRIPT);
-    const opened = await this.options.pool.open(vm, remote, signal);
-    state.started = true;
-    const result = await collectExec(opened, {
-      signal,
-      startedAt,
-      limitBytes: this.options.limitBytes,
-      chunkChars: this.options.chunkChars,
-      onProgress:
-        job.kind === "exec"
-          ? (stream, data) => {
-              if (state.settled || state.silent) return;
-              this.options.send({ type: "progress", id: job.id, seq: state.chunks++, stream, data });
-            }
-          : undefined,
-    });
-    if (job.kind === "exec") return result;
-    if (result.status === "timeout")
-      throw new JobError(ERROR_CODES.timeout, result.error ?? "distro detection timed out");
-    return parseDistro(result.stdout);
   }
 
   private timeoutMessage(job: Job, vm: ServedVm, started: boolean): string {

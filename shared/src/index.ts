@@ -5,4 +5,4 @@ export * from "./config/load.js";
 export * from "./config/schema.js";
 export * from "./errors.js";
 export * from "./protocol.js";
-export * from "./tools.js";
+export * from "./tools/index.js";

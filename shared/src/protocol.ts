@@ -101,15 +101,21 @@ export const WelcomeSchema = z.object({
   protocol: z.number().int(),
   agent: z.string(),
 });
-export const JobSchema = z.object({
+/** What every job carries, whatever its kind. */
+const jobFields = {
   type: z.literal("job"),
   id,
+  /** The MCP user the job runs for (history, logs). */
   caller: z.string(),
   vm: z.string().min(1),
-  kind: JobKindSchema,
-  command: z.string().optional(),
   timeout_ms: z.number().int().positive(),
-});
+};
+
+/** One schema per kind: adding a kind is one schema here plus one agent handler. */
+export const ExecJobSchema = z.object({ ...jobFields, kind: z.literal("exec"), command: z.string().min(1) });
+export const ProbeJobSchema = z.object({ ...jobFields, kind: z.literal("probe") });
+export const DistroJobSchema = z.object({ ...jobFields, kind: z.literal("distro") });
+export const JobSchema = z.discriminatedUnion("kind", [ExecJobSchema, ProbeJobSchema, DistroJobSchema]);
 /**
  * Frames of one socket can reach the hub out of order (seen under load in workerd), so
  * output chunks carry a per-job sequence number and the result says how many were sent:
@@ -154,6 +160,8 @@ export const MessageSchema = z.discriminatedUnion("type", [
 export type Hello = z.infer<typeof HelloSchema>;
 export type Welcome = z.infer<typeof WelcomeSchema>;
 export type Job = z.infer<typeof JobSchema>;
+export type JobOf<K extends JobKind> = Extract<Job, { kind: K }>;
+export type ResultOf<K extends JobKind> = Extract<JobResult, { kind: K }>;
 export type Progress = z.infer<typeof ProgressSchema>;
 export type ResultMessage = z.infer<typeof ResultSchema>;
 export type ErrorMessage = z.infer<typeof ErrorSchema>;

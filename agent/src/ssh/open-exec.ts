@@ -9,7 +9,12 @@ import { type ExitRecord, watchExit } from "./exec.js";
 
 export type ExecError = Error & { reason?: number | string };
 
-export function openExec(ssh: SshConnection, command: string): Promise<{ channel: ClientChannel; exit: ExitRecord }> {
+/** Opens an exec channel; `onSent` hears that the request went out (the command may run from then on). */
+export function openExec(
+  ssh: SshConnection,
+  command: string,
+  onSent?: () => void,
+): Promise<{ channel: ClientChannel; exit: ExitRecord }> {
   return new Promise((resolve, reject) => {
     try {
       ssh.client.exec(command, (err, channel) => {
@@ -17,6 +22,7 @@ export function openExec(ssh: SshConnection, command: string): Promise<{ channel
         // Synchronously, before any await: the exit status may already be in this read.
         resolve({ channel, exit: watchExit(channel) });
       });
+      onSent?.();
     } catch (err) {
       // ssh2 throws "Not connected" synchronously when the socket is already gone.
       reject(err);

@@ -39,7 +39,8 @@ describe("a command whose channel closes without an exit status", () => {
   });
 });
 
-describe("a server at its session limit (sshd's MaxSessions)", () => {
+// Dozens of real processes per test: generous time limits, so a loaded machine cannot fail them.
+describe("a server at its session limit (sshd's MaxSessions)", { timeout: 30_000 }, () => {
   it("treats a refused session as busy: no connection closed, every job runs, the limit is learned", async () => {
     server = await startTestSshServer({ maxSessions: 3 });
     h = createHarness([server.vm()], { maxChannels: 8, maxConnections: 1 });

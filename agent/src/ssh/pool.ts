@@ -91,8 +91,11 @@ export class SshPool {
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   }
 
-  /** Opens a session channel on `vm` running `command`; the channel slot frees itself when it closes. */
-  async open(vm: ServedVm, command: string, signal: AbortSignal): Promise<OpenedChannel> {
+  /**
+   * Opens a session channel on `vm` running `command`; the channel slot frees itself when it
+   * closes. `onSent` hears each time the exec request goes out.
+   */
+  async open(vm: ServedVm, command: string, signal: AbortSignal, onSent?: () => void): Promise<OpenedChannel> {
     if (this.closed) throw new JobError(ERROR_CODES.internal, "the agent is shutting down");
     const state = this.state(vm);
     let refused = 0;
@@ -103,7 +106,7 @@ export class SshPool {
       const seq = conn.sent++;
       conn.live.add(seq);
       try {
-        opened = await openExec(conn.ssh, command);
+        opened = await openExec(conn.ssh, command, onSent);
       } catch (err) {
         conn.active--;
         conn.live.delete(seq);

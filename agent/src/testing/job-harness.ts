@@ -14,14 +14,20 @@ import { SshPool } from "../ssh/pool.js";
 
 export type Final = Extract<Message, { type: "result" | "error" }>;
 
+/** A job with the test's defaults filled in: id, caller, kind exec, timeout 10 s. */
+export type JobInput = { vm: string; id?: string; caller?: string; timeout_ms?: number } & (
+  | { kind?: "exec"; command: string }
+  | { kind: "probe" | "distro" }
+);
+
 export interface Harness {
   runner: JobRunner;
   pool: SshPool;
   sent: Message[];
   logs: Record<string, unknown>[];
   dataDir: string;
-  /** Submits a job and resolves with its one final message. */
-  run(job: Partial<Job> & { vm: string }): { id: string; done: Promise<Final> };
+  /** Submits a job (an exec unless it says otherwise) and resolves with its one final message. */
+  run(job: JobInput): { id: string; done: Promise<Final> };
   progress(id: string): Extract<Message, { type: "progress" }>[];
   finals(id: string): Final[];
   close(): Promise<void>;
@@ -76,7 +82,7 @@ export function createHarness(
     run(partial) {
       const id = partial.id ?? `job-${++counter}`;
       const done = new Promise<Final>((resolve) => waiters.set(id, resolve));
-      runner.handle({ type: "job", id, caller: "tester", kind: "exec", timeout_ms: 10_000, ...partial });
+      runner.handle({ type: "job", id, caller: "tester", kind: "exec", timeout_ms: 10_000, ...partial } as Job);
       return { id, done };
     },
     progress: (id) =>

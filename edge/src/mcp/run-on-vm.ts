@@ -1,30 +1,37 @@
 /**
- * @module The step every VM tool shares: authorize the VM for the caller, dispatch the job
- * to its agent, and turn a failure into a safe tool error naming the tool and the VM.
+ * @module The step every VM tool shares: authorize the VM for the caller and dispatch the
+ * job to its agent. It returns data — the result, a denial, or a coded failure — and each
+ * tool's own file turns that into its MCP result, so fan-out and history can reuse it.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { JobKind, JobResult } from "@telecommande/shared";
+import type { ErrorCode, JobKind, ResultOf } from "@telecommande/shared";
 import { permittedVm } from "../auth/caller.js";
 import type { EdgeVm } from "../config/edge-config.js";
+import type { DistributiveOmit, JobSpec } from "../hub/outcome.js";
 import type { ToolDeps } from "./deps.js";
-import { denied, toolError } from "./result.js";
 
-export type RunOnVm<K extends JobKind> =
-  | { ok: true; vm: EdgeVm; result: Extract<JobResult, { kind: K }> }
-  | { ok: false; error: CallToolResult };
+/** A job as a tool asks for it: the VM and the caller are filled in here. */
+export type VmJob = DistributiveOmit<JobSpec, "vm" | "caller">;
 
-export async function runOnVm<K extends JobKind>(
-  deps: ToolDeps,
-  tool: string,
-  vmName: string,
-  job: { kind: K; timeout_ms: number; command?: string },
-): Promise<RunOnVm<K>> {
+export type VmRun<K extends JobKind> =
+  | { ok: true; vm: EdgeVm; result: ResultOf<K> }
+  | { ok: false; denied: true }
+  | { ok: false; denied: false; vm: EdgeVm; code: ErrorCode; message: string };
+
+export type VmFailure = Extract<VmRun<JobKind>, { ok: false }>;
+
+export async function runOnVm<J extends VmJob>(deps: ToolDeps, vmName: string, job: J): Promise<VmRun<J["kind"]>> {
   const vm = permittedVm(deps.caller, vmName);
-  if (!vm) return { ok: false, error: denied() };
+  if (!vm) return { ok: false, denied: true };
   const outcome = await deps.runJob(vm, { ...job, caller: deps.caller.name });
-  if (!outcome.ok) return { ok: false, error: toolError(`${tool} on ${vm.name} failed: ${outcome.message}`) };
+  if (!outcome.ok) return { ok: false, denied: false, vm, code: outcome.code, message: outcome.message };
   if (outcome.result.kind !== job.kind) {
-    return { ok: false, error: toolError("the agent answered with the wrong kind of result") };
+    return {
+      ok: false,
+      denied: false,
+      vm,
+      code: "internal",
+      message: "the agent answered with the wrong kind of result",
+    };
   }
-  return { ok: true, vm, result: outcome.result as Extract<JobResult, { kind: K }> };
+  return { ok: true, vm, result: outcome.result as ResultOf<J["kind"]> };
 }

@@ -1,10 +1,12 @@
-/** @module createServer: one MCP server with the SSH tools, built per request (stateless). */
+/**
+ * @module createServer: one MCP server with every tool of the shared table, built per
+ * request (stateless). Registration is a loop: a tool is its table entry plus its handler.
+ */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { TOOLS } from "@telecommande/shared";
 import type { ToolDeps } from "./deps.js";
-import { registerDistroInfoTool } from "./tools/distro-info.js";
-import { registerIsVmUpTool } from "./tools/is-vm-up.js";
-import { registerListVmsTool } from "./tools/list-vms.js";
-import { registerRunCommandTool } from "./tools/run-command.js";
+import { TOOL_HANDLERS } from "./tools/index.js";
 
 export const SERVER_INFO = { name: "la-telecommande", version: "0.1.0" } as const;
 
@@ -14,9 +16,20 @@ const INSTRUCTIONS =
 
 export function createServer(deps: ToolDeps): McpServer {
   const server = new McpServer(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
-  registerListVmsTool(server, deps);
-  registerIsVmUpTool(server, deps);
-  registerDistroInfoTool(server, deps);
-  registerRunCommandTool(server, deps);
+  for (const tool of TOOLS) {
+    // The table pairs each schema with its handler by name; the SDK has validated the args against it.
+    const handler = TOOL_HANDLERS[tool.name] as (args: unknown, deps: ToolDeps) => Promise<CallToolResult>;
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: tool.annotations,
+      },
+      (args: unknown) => handler(args, deps),
+    );
+  }
   return server;
 }

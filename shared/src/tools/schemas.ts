@@ -1,16 +1,9 @@
 /**
- * @module Tool contracts: names, inputs and results exactly as the original
- * La Télécommande, as zod schemas the edge registers and tests check against.
+ * @module The tools' input and output schemas: parameters and result fields exactly as the
+ * original La Télécommande, extended never changed.
  */
 import { z } from "zod";
-import { DistroResultSchema, ExecStatusSchema } from "./protocol.js";
-
-export const TOOL_NAMES = {
-  listVms: "ssh_list_vms",
-  isVmUp: "ssh_is_vm_up",
-  distroInfo: "ssh_vm_distro_info",
-  runCommand: "ssh_run_command",
-} as const;
+import { DistroResultSchema, ExecStatusSchema } from "../protocol.js";
 
 /** Default and maximum time a command may run, in seconds. */
 export const DEFAULT_TIMEOUT_S = 120;
@@ -65,7 +58,3 @@ export const RunCommandOutput = {
   stdout_truncated: z.boolean(),
   stderr_truncated: z.boolean(),
 };
-
-export type IsVmUp = z.infer<z.ZodObject<typeof IsVmUpOutput>>;
-export type DistroInfo = z.infer<z.ZodObject<typeof DistroInfoOutput>>;
-export type RunCommand = z.infer<z.ZodObject<typeof RunCommandOutput>>;

@@ -1,0 +1,13 @@
+/** @module Every tool's edge handler, keyed by the tool table's names. */
+import type { ToolHandlers } from "../tool-handler.js";
+import { distroInfo } from "./distro-info.js";
+import { isVmUp } from "./is-vm-up.js";
+import { listVms } from "./list-vms.js";
+import { runCommand } from "./run-command.js";
+
+export const TOOL_HANDLERS: ToolHandlers = {
+  ssh_list_vms: listVms,
+  ssh_is_vm_up: isVmUp,
+  ssh_vm_distro_info: distroInfo,
+  ssh_run_command: runCommand,
+};
