@@ -5,6 +5,8 @@ export class JobError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** Worth one more try soon: e.g. sshd dropped a connection above its MaxStartups. */
+    readonly transient = false,
   ) {
     super(message);
     this.name = "JobError";

@@ -7,26 +7,11 @@ import { ERROR_CODES, type JobKind, type JobOf, type ResultOf } from "@telecomma
 import type { ServedVm } from "./config.js";
 import { DISTRO_SCRIPT, parseDistro } from "./distro.js";
 import { JobError } from "./errors.js";
+import { runFanout } from "./fanout.js";
+import type { JobContext } from "./job-context.js";
 import { probeTcp } from "./probe.js";
-import { collectExec, type StreamName } from "./ssh/exec.js";
-import type { SshPool } from "./ssh/pool.js";
+import { collectExec } from "./ssh/exec.js";
 import { wrapCommand, wrapScript } from "./ssh/quote.js";
-
-export interface JobContext {
-  vm: ServedVm;
-  pool: SshPool;
-  signal: AbortSignal;
-  /** performance.now() when the job arrived. */
-  startedAt: number;
-  /** The exec request has gone out: from here a cancel may stop a running command. */
-  sent: () => void;
-  /** The server confirmed the command runs: its output is being collected. */
-  started: () => void;
-  /** Streams output while it arrives (exec only). */
-  progress: (stream: StreamName, data: string) => void;
-  limitBytes?: number;
-  chunkChars?: number;
-}
 
 export interface JobHandler<K extends JobKind> {
   run: (job: JobOf<K>, ctx: JobContext) => Promise<ResultOf<K>>;
@@ -41,8 +26,14 @@ export interface JobHandler<K extends JobKind> {
   describe?: (job: JobOf<K>) => Record<string, unknown>;
 }
 
+/** The VM of a single-VM job; the runner refused the job before any handler ran if it is not served. */
+function vmOf(ctx: JobContext): ServedVm {
+  if (!ctx.vm) throw new JobError(ERROR_CODES.internal, "a single-VM job reached its handler without its VM");
+  return ctx.vm;
+}
+
 async function runRemote(script: string, ctx: JobContext, stream: boolean) {
-  const opened = await ctx.pool.open(ctx.vm, script, ctx.signal, ctx.sent);
+  const opened = await ctx.pool.open(vmOf(ctx), script, ctx.signal, ctx.sent);
   ctx.started();
   return collectExec(opened, {
     signal: ctx.signal,
@@ -61,7 +52,7 @@ export const JOB_HANDLERS: { [K in JobKind]: JobHandler<K> } = {
   },
   probe: {
     // A probe bounds itself (min(timeout_ms, 5 s)) and reports a timeout as "unreachable".
-    run: (job, ctx) => probeTcp(ctx.vm.host, ctx.vm.port, job.timeout_ms, ctx.signal),
+    run: (job, ctx) => probeTcp(vmOf(ctx).host, vmOf(ctx).port, job.timeout_ms, ctx.signal),
     boundsItself: true,
   },
   distro: {
@@ -72,6 +63,12 @@ export const JOB_HANDLERS: { [K in JobKind]: JobHandler<K> } = {
       }
       return parseDistro(result.stdout);
     },
+  },
+  fanout: {
+    run: runFanout,
+    // Each VM's command has its own timer (timeout_ms); the whole job is bounded by the edge.
+    boundsItself: true,
+    describe: (job) => ({ vms: job.vms.length, max_parallel: job.max_parallel, command_chars: job.command.length }),
   },
 };
 

@@ -5,7 +5,8 @@
 import { ERROR_CODES, type Job, type JobKind, type JobResult, type Message } from "@telecommande/shared";
 import type { ServedVm } from "./config.js";
 import { formatDuration, JobError, toJobError } from "./errors.js";
-import { handlerFor, type JobContext, type JobHandler } from "./job-handlers.js";
+import type { JobContext } from "./job-context.js";
+import { handlerFor, type JobHandler } from "./job-handlers.js";
 import type { Logger } from "./log.js";
 import { roundMs } from "./ssh/exec.js";
 import type { SshPool } from "./ssh/pool.js";
@@ -58,18 +59,18 @@ export class JobRunner {
       send({ type: "error", code: ERROR_CODES.badMessage, message: `job id "${job.id}" is already running` });
       return;
     }
-    const vm = this.vms.get(job.vm);
-    if (!vm) {
+    // A job on one VM needs that VM; a fan-out answers for each of its VMs on its own.
+    const vm = "vm" in job ? this.vms.get(job.vm) : undefined;
+    if ("vm" in job && !vm) {
       log.warn("job_rejected", { job_id: job.id, vm: job.vm, code: ERROR_CODES.unknownVm });
-      send({
-        type: "error",
-        id: job.id,
-        code: ERROR_CODES.unknownVm,
-        message: `unknown VM "${job.vm}": agent "${this.options.agent}" does not serve it`,
-      });
+      send({ type: "error", id: job.id, code: ERROR_CODES.unknownVm, message: this.unknownVm(job.vm) });
       return;
     }
     this.start(job, vm);
+  }
+
+  private unknownVm(name: string): string {
+    return `unknown VM "${name}": agent "${this.options.agent}" does not serve it`;
   }
 
   /** `cancel` from the edge: kill the remote process and answer `cancelled`. */
@@ -93,7 +94,7 @@ export class JobRunner {
     }
   }
 
-  private start(job: Job, vm: ServedVm): void {
+  private start(job: Job, vm: ServedVm | undefined): void {
     const { log } = this.options;
     const handler: JobHandler<JobKind> = handlerFor(job.kind);
     const startedAt = performance.now();
@@ -109,7 +110,7 @@ export class JobRunner {
     const { signal } = state.controller;
     log.info("job_start", {
       job_id: job.id,
-      vm: vm.name,
+      vm: vm?.name,
       kind: job.kind,
       caller: job.caller,
       timeout_ms: job.timeout_ms,
@@ -132,7 +133,7 @@ export class JobRunner {
         const rc = outcome.result.kind === "exec" ? outcome.result.return_code : undefined;
         log.info("job_end", {
           job_id: job.id,
-          vm: vm.name,
+          vm: vm?.name,
           kind: job.kind,
           status: "ok",
           duration_ms,
@@ -142,7 +143,14 @@ export class JobRunner {
           this.options.send({ type: "result", id: job.id, chunks: state.chunks, result: outcome.result });
       } else {
         const { code, message } = outcome.error;
-        log.info("job_end", { job_id: job.id, vm: vm.name, kind: job.kind, status: code, duration_ms, error: message });
+        log.info("job_end", {
+          job_id: job.id,
+          vm: vm?.name,
+          kind: job.kind,
+          status: code,
+          duration_ms,
+          error: message,
+        });
         if (!state.silent) this.options.send({ type: "error", id: job.id, code, message });
       }
     };
@@ -159,6 +167,8 @@ export class JobRunner {
     );
     const context: JobContext = {
       vm,
+      served: (name) => this.vms.get(name),
+      unknownVm: (name) => this.unknownVm(name),
       pool: this.options.pool,
       signal,
       startedAt,
@@ -172,6 +182,11 @@ export class JobRunner {
         if (state.settled || state.silent) return;
         this.options.send({ type: "progress", id: job.id, seq: state.chunks++, stream, data });
       },
+      vmDone: (name, outcome) => {
+        if (state.settled || state.silent) return false;
+        this.options.send({ type: "vm_result", id: job.id, vm: name, outcome });
+        return true;
+      },
       limitBytes: this.options.limitBytes,
       chunkChars: this.options.chunkChars,
     };
@@ -181,9 +196,9 @@ export class JobRunner {
     );
   }
 
-  private timeoutMessage(job: Job, vm: ServedVm, started: boolean): string {
+  private timeoutMessage(job: Job, vm: ServedVm | undefined, started: boolean): string {
     const after = formatDuration(job.timeout_ms);
-    if (!started) return `timed out after ${after} before the command could start (connecting to ${vm.name})`;
+    if (!started) return `timed out after ${after} before the command could start (connecting to ${vm?.name})`;
     const what = job.kind === "distro" ? "distro detection" : "command";
     return `${what} timed out after ${after} and was killed`;
   }

@@ -44,6 +44,14 @@ export interface Fleet {
   agentToken: string;
 }
 
+/** More VMs for a test (a fleet of many hosts), in groups that admin may use. */
+export interface ExtraVms {
+  vms: Config["vms"];
+  groups: { name: string; vms: string[] }[];
+  /** Agents beside "default", for VMs that name them. */
+  agents?: { name: string; token_sha256: string }[];
+}
+
 const secret = (label: string) => `${label}-${randomBytes(18).toString("base64url")}`;
 
 /** A `SHA256:` fingerprint (43 base64 chars) that is not `real`. */
@@ -58,7 +66,12 @@ export function wrongFingerprint(real: string): string {
  * Builds the fleet around a running sshd. `permissions: false` leaves out the `users`
  * key (everything open) but keeps the groups, which alone must not turn permissions on.
  */
-export async function buildFleet(sshd: Sshd, closedPort: number, permissions: boolean): Promise<Fleet> {
+export async function buildFleet(
+  sshd: Sshd,
+  closedPort: number,
+  permissions: boolean,
+  extra: ExtraVms = { vms: [], groups: [] },
+): Promise<Fleet> {
   const [h1, h2, h3] = sshd.hosts;
   if (!h1 || !h2 || !h3) throw new Error("the test fleet needs an sshd listening on three loopback addresses");
   const base = { port: sshd.port, user: sshd.user };
@@ -85,16 +98,17 @@ export async function buildFleet(sshd: Sshd, closedPort: number, permissions: bo
       },
       { name: VM.down, host: h1, port: closedPort, user: sshd.user, key: sshd.clientKey },
     ],
-    groups: Object.entries(GROUPS).map(([name, vms]) => ({ name, vms: [...vms] })),
-    agents,
+    groups: [...Object.entries(GROUPS).map(([name, vms]) => ({ name, vms: [...vms] })), ...extra.groups],
+    agents: [...agents, ...(extra.agents ?? [])],
   };
+  config.vms.push(...extra.vms);
   if (permissions) {
     config.users = [
       { name: "alice", api_key: keys.alice, groups: ["dev"] },
       { name: "bob", api_key: keys.bob, groups: ["ops"] },
       // Stored hashed in the config itself, the way an operator would keep it.
       { name: "carol", api_key_sha256: await sha256Hex(keys.carol), groups: ["dev", "ops"] },
-      { name: "admin", api_key: keys.admin, groups: ["all"] },
+      { name: "admin", api_key: keys.admin, groups: ["all", ...extra.groups.map((g) => g.name)] },
       { name: "nobody", api_key: keys.nobody, groups: [] },
     ];
   }

@@ -15,7 +15,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { stringify } from "yaml";
 import { type Agent, startAgent } from "./agent.js";
 import { type Edge, startEdge } from "./edge.js";
-import { AGENT_NAME, buildFleet, type Fleet } from "./fleet.js";
+import { AGENT_NAME, buildFleet, type ExtraVms, type Fleet } from "./fleet.js";
 import { type AuthMode, connectMcp } from "./mcp.js";
 import { freePort } from "./ports.js";
 import { onProcessExit } from "./proc.js";
@@ -34,6 +34,8 @@ export interface StackOptions {
   permissions?: boolean;
   /** sshd's session limits; stock (`MaxSessions 10`) unless given. */
   sshdLimits?: SshdLimits;
+  /** VMs and groups beside the standard five (admin may use the groups). */
+  extra?: ExtraVms;
 }
 
 export interface Stack extends Fleet {
@@ -105,7 +107,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   try {
     const sshd = adopt(await startSshd(path.join(dir, "sshd"), undefined, options.sshdLimits));
-    const fleet = await buildFleet(sshd, await freePort(), options.permissions ?? true);
+    const fleet = await buildFleet(sshd, await freePort(), options.permissions ?? true, options.extra);
     const configPath = path.join(dir, "config.yaml");
     writeFileSync(configPath, stringify(fleet.config), { mode: 0o600 });
     const edge = adopt(await startEdge({ dir: path.join(dir, "edge"), edgeConfig: fleet.edgeConfig }));

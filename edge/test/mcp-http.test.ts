@@ -74,13 +74,14 @@ describe("/mcp over HTTP", () => {
     await client.close();
   });
 
-  it("lists the four tools with output schemas and annotations", async () => {
+  it("lists the original's four tools and ssh_run_parallel, with output schemas and annotations", async () => {
     const client = await mcpClient("Bearer alice-key");
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
       "ssh_is_vm_up",
       "ssh_list_vms",
       "ssh_run_command",
+      "ssh_run_parallel",
       "ssh_vm_distro_info",
     ]);
     for (const tool of tools) {

@@ -24,12 +24,13 @@ describe("the tool table", () => {
     await client.close();
   });
 
-  it("marks read-only tools read-only and the command runner destructive", () => {
+  it("marks read-only tools read-only and the command runners destructive", () => {
     const hints = Object.fromEntries(TOOLS.map((t) => [t.name, t.annotations]));
     expect(hints.ssh_list_vms?.readOnlyHint).toBe(true);
     expect(hints.ssh_is_vm_up?.readOnlyHint).toBe(true);
     expect(hints.ssh_vm_distro_info?.readOnlyHint).toBe(true);
     expect(hints.ssh_run_command).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(hints.ssh_run_parallel).toMatchObject({ readOnlyHint: false, destructiveHint: true });
   });
 
   it("names the job each VM tool sends; ssh_list_vms is answered by the edge alone", () => {
@@ -38,6 +39,7 @@ describe("the tool table", () => {
       ssh_is_vm_up: "probe",
       ssh_vm_distro_info: "distro",
       ssh_run_command: "exec",
+      ssh_run_parallel: "fanout",
     });
   });
 });

@@ -12,13 +12,16 @@ export const PROTOCOL_VERSION = 1;
 /** Largest output chunk sent in one message; keeps every frame far below WebSocket limits. */
 export const CHUNK_CHARS = 256 * 1024;
 
+/** Most VMs one fan-out job may name. */
+export const MAX_FANOUT_VMS = 1000;
+
 /** Agent heartbeat period; the edge treats an agent silent for 3 periods as gone. */
 export const HEARTBEAT_MS = 5_000;
 
 const id = z.string().min(1).max(128);
 const errorCode = z.enum(Object.values(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
-export const JobKindSchema = z.enum(["exec", "probe", "distro"]);
+export const JobKindSchema = z.enum(["exec", "probe", "distro", "fanout"]);
 export type JobKind = z.infer<typeof JobKindSchema>;
 
 /**
@@ -82,11 +85,24 @@ export const DistroResultSchema = z.object({
   notes: z.array(z.string()),
 });
 
-export const JobResultSchema = z.discriminatedUnion("kind", [ExecResultSchema, ProbeResultSchema, DistroResultSchema]);
+/** The end of a fan-out job: every VM's outcome went before it, one `vm_result` each. */
+export const FanoutResultSchema = z.object({
+  kind: z.literal("fanout"),
+  /** Number of `vm_result` messages sent for this job before the result. */
+  count: z.number().int().nonnegative(),
+});
+
+export const JobResultSchema = z.discriminatedUnion("kind", [
+  ExecResultSchema,
+  ProbeResultSchema,
+  DistroResultSchema,
+  FanoutResultSchema,
+]);
 
 export type ExecResult = z.infer<typeof ExecResultSchema>;
 export type ProbeResult = z.infer<typeof ProbeResultSchema>;
 export type DistroResult = z.infer<typeof DistroResultSchema>;
+export type FanoutResult = z.infer<typeof FanoutResultSchema>;
 export type JobResult = z.infer<typeof JobResultSchema>;
 
 export const HelloSchema = z.object({
@@ -107,15 +123,36 @@ const jobFields = {
   id,
   /** The MCP user the job runs for (history, logs). */
   caller: z.string(),
-  vm: z.string().min(1),
   timeout_ms: z.number().int().positive(),
 };
+const vmName = z.string().min(1);
 
 /** One schema per kind: adding a kind is one schema here plus one agent handler. */
-export const ExecJobSchema = z.object({ ...jobFields, kind: z.literal("exec"), command: z.string().min(1) });
-export const ProbeJobSchema = z.object({ ...jobFields, kind: z.literal("probe") });
-export const DistroJobSchema = z.object({ ...jobFields, kind: z.literal("distro") });
-export const JobSchema = z.discriminatedUnion("kind", [ExecJobSchema, ProbeJobSchema, DistroJobSchema]);
+export const ExecJobSchema = z.object({
+  ...jobFields,
+  kind: z.literal("exec"),
+  vm: vmName,
+  command: z.string().min(1),
+});
+export const ProbeJobSchema = z.object({ ...jobFields, kind: z.literal("probe"), vm: vmName });
+export const DistroJobSchema = z.object({ ...jobFields, kind: z.literal("distro"), vm: vmName });
+/** One command on many VMs of one agent; `timeout_ms` bounds each VM's command. */
+export const FanoutJobSchema = z.object({
+  ...jobFields,
+  kind: z.literal("fanout"),
+  vms: z.array(vmName).min(1).max(MAX_FANOUT_VMS),
+  command: z.string().min(1),
+  /** VMs worked on at once, at most. */
+  max_parallel: z.number().int().min(1).max(MAX_FANOUT_VMS),
+  /** Per VM and stream: the edge shares its answer budget among the VMs. */
+  output_limit_bytes: z.number().int().min(1),
+});
+export const JobSchema = z.discriminatedUnion("kind", [
+  ExecJobSchema,
+  ProbeJobSchema,
+  DistroJobSchema,
+  FanoutJobSchema,
+]);
 /**
  * Frames of one socket can reach the hub out of order (seen under load in workerd), so
  * output chunks carry a per-job sequence number and the result says how many were sent:
@@ -141,6 +178,12 @@ export const ErrorSchema = z.object({
   code: errorCode,
   message: z.string(),
 });
+/** One VM of a fan-out job is done: its command's result, or why it could not run. */
+export const VmOutcomeSchema = z.discriminatedUnion("ok", [
+  z.object({ ok: z.literal(true), result: ExecResultSchema }),
+  z.object({ ok: z.literal(false), code: errorCode, message: z.string(), duration_ms: z.number() }),
+]);
+export const VmResultSchema = z.object({ type: z.literal("vm_result"), id, vm: vmName, outcome: VmOutcomeSchema });
 export const CancelSchema = z.object({ type: z.literal("cancel"), id });
 export const PingSchema = z.object({ type: z.literal("ping") });
 export const PongSchema = z.object({ type: z.literal("pong") });
@@ -151,6 +194,7 @@ export const MessageSchema = z.discriminatedUnion("type", [
   JobSchema,
   ProgressSchema,
   ResultSchema,
+  VmResultSchema,
   ErrorSchema,
   CancelSchema,
   PingSchema,
@@ -165,6 +209,8 @@ export type ResultOf<K extends JobKind> = Extract<JobResult, { kind: K }>;
 export type Progress = z.infer<typeof ProgressSchema>;
 export type ResultMessage = z.infer<typeof ResultSchema>;
 export type ErrorMessage = z.infer<typeof ErrorSchema>;
+export type VmOutcome = z.infer<typeof VmOutcomeSchema>;
+export type VmResultMessage = z.infer<typeof VmResultSchema>;
 export type Message = z.infer<typeof MessageSchema>;
 
 /** Exact frames for heartbeats, so the edge can answer them without waking up. */

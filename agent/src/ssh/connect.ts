@@ -35,7 +35,8 @@ type SshError = Error & { level?: string; code?: string };
 export function connectSsh(vm: ServedVm, options: ConnectOptions): Promise<SshConnection> {
   const readyTimeout = options.readyTimeoutMs ?? 10_000;
   const where = `${vm.name} (${vm.host}:${vm.port})`;
-  const cannot = (reason: string) => new JobError(ERROR_CODES.sshConnect, `cannot connect to ${where}: ${reason}`);
+  const cannot = (reason: string, transient = false) =>
+    new JobError(ERROR_CODES.sshConnect, `cannot connect to ${where}: ${reason}`, transient);
   const authFailed = (detail?: string) =>
     new JobError(
       ERROR_CODES.sshAuth,
@@ -121,15 +122,17 @@ export function connectSsh(vm: ServedVm, options: ConnectOptions): Promise<SshCo
         if (err.level === "client-authentication") return reject(authFailed());
         if (err.level === "client-timeout")
           return reject(cannot(`SSH handshake timed out after ${formatDuration(readyTimeout)}`));
-        if (err.level === "client-socket") return reject(cannot(describeNetError(err)));
-        reject(cannot(err.message));
+        // A reset while the server still counts us unauthenticated is how sshd sheds load (MaxStartups).
+        if (err.level === "client-socket") return reject(cannot(describeNetError(err), err.code === "ECONNRESET"));
+        // sshd closing before its banner is how it sheds connections above MaxStartups.
+        reject(cannot(err.message, err.message === "Connection lost before handshake"));
       });
       client.on("end", markDead);
       client.on("close", () => {
         options.signal?.removeEventListener("abort", onAbort);
         markDead();
         // Settles nothing if already settled; otherwise the server hung up mid-handshake.
-        reject(hostKeyFailure ?? cannot("the server closed the connection during the SSH handshake"));
+        reject(hostKeyFailure ?? cannot("the server closed the connection during the SSH handshake", true));
       });
 
       try {

@@ -14,7 +14,8 @@ import type { ClientChannel } from "ssh2";
 import type { ServedVm } from "../config.js";
 import { JobError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { connectSsh, type SshConnection } from "./connect.js";
+import type { SshConnection } from "./connect.js";
+import { Dialer } from "./dialer.js";
 import { type ExitRecord, killChannel, type OpenedChannel } from "./exec.js";
 import type { HostKeyStore } from "./host-keys.js";
 import { type ExecError, isDead, isRefusal, openExec, sleep } from "./open-exec.js";
@@ -35,6 +36,8 @@ export interface PoolOptions {
   keepaliveIntervalMs?: number;
   /** An unused connection is closed after this long; the next job reconnects. */
   idleCloseMs?: number;
+  /** SSH handshakes at once across all VMs. */
+  maxHandshakes?: number;
 }
 
 export const DEFAULT_MAX_CHANNELS = 8;
@@ -81,6 +84,7 @@ export class SshPool {
   private readonly maxConnections: number;
   private closed = false;
   private readonly closing = new AbortController();
+  private readonly dialer: Dialer;
   /** SSH connections opened since start; tests use it to prove reuse. */
   connectionsOpened = 0;
   /** Channel opens the servers refused and that were retried. */
@@ -89,6 +93,14 @@ export class SshPool {
   constructor(private readonly options: PoolOptions) {
     this.maxChannels = options.maxChannels ?? DEFAULT_MAX_CHANNELS;
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.dialer = new Dialer({
+      hostKeys: options.hostKeys,
+      log: options.log,
+      readyTimeoutMs: options.readyTimeoutMs,
+      keepaliveIntervalMs: options.keepaliveIntervalMs,
+      signal: this.closing.signal,
+      maxHandshakes: options.maxHandshakes,
+    });
   }
 
   /**
@@ -228,20 +240,14 @@ export class SshPool {
     if (state.conns.length > 0 && performance.now() < state.growAfter) return;
     state.connecting = true;
     const { vm } = state;
-    connectSsh(vm, {
-      hostKeys: this.options.hostKeys,
-      log: this.options.log,
-      readyTimeoutMs: this.options.readyTimeoutMs,
-      keepaliveIntervalMs: this.options.keepaliveIntervalMs,
-      signal: this.closing.signal,
-      onClose: (ssh) => {
-        const conn = state.conns.find((c) => c.ssh === ssh);
-        if (!conn) return;
-        clearTimeout(conn.idleTimer);
-        state.conns = state.conns.filter((c) => c !== conn);
-        this.pump(state);
-      },
-    }).then(
+    const onClose = (ssh: SshConnection) => {
+      const conn = state.conns.find((c) => c.ssh === ssh);
+      if (!conn) return;
+      clearTimeout(conn.idleTimer);
+      state.conns = state.conns.filter((c) => c !== conn);
+      this.pump(state);
+    };
+    this.dialer.dial(vm, onClose).then(
       (ssh) => {
         state.connecting = false;
         if (this.closed) {

@@ -45,6 +45,8 @@ export interface TestSshServer {
   readonly signals: string[];
   /** Session opens refused because of `maxSessions`. */
   readonly refused: number;
+  /** $HOME of the commands it runs: a file there lets one server behave unlike another. */
+  home: string;
   /** A served VM pointing at this server (pins its host key unless told otherwise). */
   vm(overrides?: Partial<ServedVm>): ServedVm;
   /** Ends every client connection, as a restarting server would. */
@@ -175,6 +177,7 @@ export async function startTestSshServer(options: TestSshServerOptions = {}): Pr
     get refused() {
       return refused;
     },
+    home,
     vm: (overrides = {}) => ({
       name: "vm1",
       host: "127.0.0.1",

@@ -8,6 +8,8 @@ export interface Caller {
   name: string;
   /** The VMs this caller may reach, in config order. */
   vms: EdgeVm[];
+  /** The groups this caller may name: their own, or every group when permissions are off. */
+  groups: ReadonlySet<string>;
 }
 
 /** The caller for an Authorization header, or null when access must be denied. */
@@ -15,12 +17,18 @@ export async function resolveCaller(
   config: EdgeConfig,
   authorization: string | null | undefined,
 ): Promise<Caller | null> {
-  if (!config.permissions) return { name: "anonymous", vms: [...config.vms.values()] };
+  if (!config.permissions) {
+    return { name: "anonymous", vms: [...config.vms.values()], groups: new Set(config.groups.keys()) };
+  }
   const key = parseAuthorization(authorization);
   if (!key) return null;
   const user = await findBySecret(key, config.users, (u) => u.keyHash);
   if (!user) return null;
-  return { name: user.name, vms: [...config.vms.values()].filter((vm) => user.vms.has(vm.name)) };
+  return {
+    name: user.name,
+    vms: [...config.vms.values()].filter((vm) => user.vms.has(vm.name)),
+    groups: user.groups,
+  };
 }
 
 /** The VM if the caller may reach it; null for forbidden and unknown alike. */

@@ -16,6 +16,7 @@ export interface EdgeUser {
   name: string;
   keyHash: string;
   vms: ReadonlySet<string>;
+  groups: ReadonlySet<string>;
 }
 
 export interface EdgeAgent {
@@ -27,6 +28,8 @@ export interface EdgeConfig {
   permissions: boolean;
   /** VMs in config order. */
   vms: ReadonlyMap<string, EdgeVm>;
+  /** Group name → its VM names, in the config's order. */
+  groups: ReadonlyMap<string, readonly string[]>;
   users: EdgeUser[];
   /** Undefined when the config lists no agents: the AGENT_TOKEN secret then names "default". */
   agents: EdgeAgent[] | undefined;
@@ -43,7 +46,8 @@ export async function buildEdgeConfig(config: Config): Promise<EdgeConfig> {
     name: user.name,
     keyHash: user.api_key_sha256 ?? "",
     vms: new Set(user.groups.flatMap((g) => groups.get(g) ?? [])),
+    groups: new Set(user.groups),
   }));
   const agents = safe.agents?.map((a) => ({ name: a.name, tokenHash: a.token_sha256 }));
-  return { permissions: permissionsEnabled(safe), vms, users, agents };
+  return { permissions: permissionsEnabled(safe), vms, groups, users, agents };
 }

@@ -14,6 +14,7 @@ import {
   PONG_FRAME,
   PROTOCOL_VERSION,
   parseMessage,
+  type VmOutcome,
 } from "@telecommande/shared";
 import type { EdgeEnv } from "../env.js";
 import { log } from "../log.js";
@@ -43,7 +44,9 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
   /** Output chunks by sequence number; they may arrive in any order. */
   chunks: Map<number, Chunk>;
-  /** The result, held until all the chunks it announces have arrived. */
+  /** A fan-out's VM outcomes as they arrive. */
+  vms: Map<string, VmOutcome>;
+  /** The result, held until all the chunks (and VM outcomes) it announces have arrived. */
   final?: { result: JobResult; chunks: number };
 }
 
@@ -70,6 +73,16 @@ function withOutput(result: JobResult, chunks: Map<number, Chunk>): JobResult {
       .map((c) => c.data)
       .join("");
   return { ...result, stdout: join("stdout") + result.stdout, stderr: join("stderr") + result.stderr };
+}
+
+/** The connect timeout an agent uses by default: a VM's command may wait this long to start. */
+const AGENT_READY_MS = 10_000;
+
+/** How long the agent may take: a fan-out runs its VMs in waves of max_parallel, each bounded. */
+function jobDeadlineMs(spec: JobSpec): number {
+  if (spec.kind !== "fanout") return spec.timeout_ms;
+  const waves = Math.ceil(new Set(spec.vms).size / spec.max_parallel);
+  return waves * (spec.timeout_ms + AGENT_READY_MS);
 }
 
 export class AgentHub extends DurableObject<EdgeEnv> {
@@ -114,13 +127,18 @@ export class AgentHub extends DurableObject<EdgeEnv> {
       case "hello":
         return this.onHello(ws, att, msg.agent, msg.protocol, msg.version, msg.vms);
       case "progress": {
-        const job = this.pending.get(msg.id);
+        const job = this.jobOf(msg.id, ws);
         job?.chunks.set(msg.seq, { stream: msg.stream, data: msg.data });
         this.completeIfReady(msg.id);
         return;
       }
+      case "vm_result": {
+        this.jobOf(msg.id, ws)?.vms.set(msg.vm, msg.outcome);
+        this.completeIfReady(msg.id);
+        return;
+      }
       case "result": {
-        const job = this.pending.get(msg.id);
+        const job = this.jobOf(msg.id, ws);
         if (job) job.final = { result: msg.result, chunks: msg.chunks };
         this.completeIfReady(msg.id);
         return;
@@ -160,18 +178,13 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     const ws = this.ctx.getWebSockets().find((s) => s.readyState === WebSocket.OPEN && attachment(s)?.ready === true);
     if (!ws) return failure("agent_unavailable", `agent "${agent}" is not connected`);
     const id = crypto.randomUUID();
+    const deadline = jobDeadlineMs(spec) + GRACE_MS;
     return new Promise<JobOutcome>((resolve) => {
       const timer = setTimeout(() => {
         send(ws, { type: "cancel", id });
-        this.settle(
-          id,
-          failure(
-            "timeout",
-            `no answer from agent "${agent}" within ${Math.round((spec.timeout_ms + GRACE_MS) / 1000)} s`,
-          ),
-        );
-      }, spec.timeout_ms + GRACE_MS);
-      this.pending.set(id, { ws, resolve, timer, chunks: new Map() });
+        this.settle(id, failure("timeout", `no answer from agent "${agent}" within ${Math.round(deadline / 1000)} s`));
+      }, deadline);
+      this.pending.set(id, { ws, resolve, timer, chunks: new Map(), vms: new Map() });
       if (!this.lastSeen.has(ws)) this.lastSeen.set(ws, Date.now());
       this.startWatchdog();
       if (!send(ws, { type: "job", id, ...spec })) {
@@ -200,11 +213,19 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     log("info", "agent_connected", { agent, version, vms: vms.length });
   }
 
-  /** Settles a job once its result and every chunk the result announces are in. */
+  /** A pending job, if `ws` is the socket it was sent on: no other socket may answer for it. */
+  private jobOf(id: string, ws: WebSocket): Pending | undefined {
+    const job = this.pending.get(id);
+    return job?.ws === ws ? job : undefined;
+  }
+
+  /** Settles a job once its result and every chunk and VM outcome the result announces are in. */
   private completeIfReady(id: string): void {
     const job = this.pending.get(id);
     if (!job?.final || job.chunks.size < job.final.chunks) return;
-    this.settle(id, { ok: true, result: withOutput(job.final.result, job.chunks) });
+    const { result } = job.final;
+    if (result.kind === "fanout" && job.vms.size < result.count) return;
+    this.settle(id, { ok: true, result: withOutput(result, job.chunks) });
   }
 
   private settle(id: string, outcome: JobOutcome): void {
@@ -212,7 +233,8 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     if (!job) return;
     clearTimeout(job.timer);
     this.pending.delete(id);
-    job.resolve(outcome);
+    // A fan-out keeps the VMs that answered, also when the job as a whole failed.
+    job.resolve(job.vms.size ? { ...outcome, vms: Object.fromEntries(job.vms) } : outcome);
     if (!this.pending.size && this.watchdog) {
       clearInterval(this.watchdog);
       this.watchdog = undefined;

@@ -1,5 +1,5 @@
 /** @module What a dispatched job comes back as: a result, or a coded error with a safe message. */
-import type { ErrorCode, Job, JobResult } from "@telecommande/shared";
+import type { ErrorCode, Job, JobResult, VmOutcome } from "@telecommande/shared";
 
 /** A job as the edge asks for it, before the hub gives it an id: one shape per kind. */
 export type JobSpec = DistributiveOmit<Job, "type" | "id">;
@@ -7,8 +7,13 @@ export type JobSpec = DistributiveOmit<Job, "type" | "id">;
 /** Omit on each member of a union, so each kind keeps its own fields. */
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-export type JobOutcome = { ok: true; result: JobResult } | { ok: false; code: ErrorCode; message: string };
+/** A fan-out's per-VM outcomes, by VM name: all of them on success, those that arrived on failure. */
+export type VmOutcomes = Record<string, VmOutcome>;
 
-export function failure(code: ErrorCode, message: string): JobOutcome {
-  return { ok: false, code, message };
+export type JobOutcome =
+  | { ok: true; result: JobResult; vms?: VmOutcomes }
+  | { ok: false; code: ErrorCode; message: string; vms?: VmOutcomes };
+
+export function failure(code: ErrorCode, message: string, vms?: VmOutcomes): JobOutcome {
+  return vms ? { ok: false, code, message, vms } : { ok: false, code, message };
 }

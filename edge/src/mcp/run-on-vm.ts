@@ -9,8 +9,8 @@ import type { EdgeVm } from "../config/edge-config.js";
 import type { DistributiveOmit, JobSpec } from "../hub/outcome.js";
 import type { ToolDeps } from "./deps.js";
 
-/** A job as a tool asks for it: the VM and the caller are filled in here. */
-export type VmJob = DistributiveOmit<JobSpec, "vm" | "caller">;
+/** A job on one VM as a tool asks for it: the VM and the caller are filled in here. */
+export type VmJob = DistributiveOmit<Exclude<JobSpec, { kind: "fanout" }>, "vm" | "caller">;
 
 export type VmRun<K extends JobKind> =
   | { ok: true; vm: EdgeVm; result: ResultOf<K> }
@@ -22,7 +22,7 @@ export type VmFailure = Extract<VmRun<JobKind>, { ok: false }>;
 export async function runOnVm<J extends VmJob>(deps: ToolDeps, vmName: string, job: J): Promise<VmRun<J["kind"]>> {
   const vm = permittedVm(deps.caller, vmName);
   if (!vm) return { ok: false, denied: true };
-  const outcome = await deps.runJob(vm, { ...job, caller: deps.caller.name });
+  const outcome = await deps.runJob(vm.agent, { ...job, vm: vm.name, caller: deps.caller.name } as JobSpec);
   if (!outcome.ok) return { ok: false, denied: false, vm, code: outcome.code, message: outcome.message };
   if (outcome.result.kind !== job.kind) {
     return {

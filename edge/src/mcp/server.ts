@@ -12,7 +12,7 @@ export const SERVER_INFO = { name: "la-telecommande", version: "0.1.0" } as cons
 
 const INSTRUCTIONS =
   "La Télécommande runs commands on a fleet of Linux VMs over SSH. Start with ssh_list_vms to see the VMs you may use, " +
-  "ssh_is_vm_up to check one is reachable, ssh_vm_distro_info to learn its distro and package manager, then ssh_run_command.";
+  "ssh_is_vm_up to check one is reachable, ssh_vm_distro_info to learn its distro and package manager, then ssh_run_command on one VM or ssh_run_parallel on many (by name or group) at once.";
 
 export function createServer(deps: ToolDeps): McpServer {
   const server = new McpServer(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });

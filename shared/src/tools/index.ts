@@ -3,6 +3,7 @@
  * four keep their names, parameters and result fields exactly.
  */
 import { defineTool, type ToolInput, type ToolOutput } from "./define.js";
+import { runParallelTool } from "./run-parallel.js";
 import {
   DEFAULT_TIMEOUT_S,
   DistroInfoOutput,
@@ -14,6 +15,7 @@ import {
 } from "./schemas.js";
 
 export * from "./define.js";
+export * from "./run-parallel.js";
 export * from "./schemas.js";
 
 export const listVmsTool = defineTool({
@@ -60,7 +62,7 @@ export const runCommandTool = defineTool({
 });
 
 /** Every tool, in the order clients list them. */
-export const TOOLS = [listVmsTool, isVmUpTool, distroInfoTool, runCommandTool] as const;
+export const TOOLS = [listVmsTool, isVmUpTool, distroInfoTool, runCommandTool, runParallelTool] as const;
 
 export type Tool = (typeof TOOLS)[number];
 export type ToolName = Tool["name"];
@@ -72,6 +74,7 @@ export const TOOL_NAMES = {
   isVmUp: isVmUpTool.name,
   distroInfo: distroInfoTool.name,
   runCommand: runCommandTool.name,
+  runParallel: runParallelTool.name,
 } as const;
 
 export type IsVmUp = ToolOutput<typeof isVmUpTool>;

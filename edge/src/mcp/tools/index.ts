@@ -4,10 +4,12 @@ import { distroInfo } from "./distro-info.js";
 import { isVmUp } from "./is-vm-up.js";
 import { listVms } from "./list-vms.js";
 import { runCommand } from "./run-command.js";
+import { runParallel } from "./run-parallel.js";
 
 export const TOOL_HANDLERS: ToolHandlers = {
   ssh_list_vms: listVms,
   ssh_is_vm_up: isVmUp,
   ssh_vm_distro_info: distroInfo,
   ssh_run_command: runCommand,
+  ssh_run_parallel: runParallel,
 };

@@ -1,0 +1,28 @@
+/** @module What a job handler gets from the runner: its VM(s), the pool, its abort signal and ways to report. */
+import type { VmOutcome } from "@telecommande/shared";
+import type { ServedVm } from "./config.js";
+import type { StreamName } from "./ssh/exec.js";
+import type { SshPool } from "./ssh/pool.js";
+
+export interface JobContext {
+  /** The job's VM, for the kinds that name one (checked served before the handler runs). */
+  vm: ServedVm | undefined;
+  /** A VM this agent serves, by name (fan-out). */
+  served: (name: string) => ServedVm | undefined;
+  /** The message for a VM this agent does not serve. */
+  unknownVm: (name: string) => string;
+  pool: SshPool;
+  signal: AbortSignal;
+  /** performance.now() when the job arrived. */
+  startedAt: number;
+  /** The exec request has gone out: from here a cancel may stop a running command. */
+  sent: () => void;
+  /** The server confirmed the command runs: its output is being collected. */
+  started: () => void;
+  /** Streams output while it arrives (exec only). */
+  progress: (stream: StreamName, data: string) => void;
+  /** Sends one VM's outcome of a fan-out; false once the job is over (nothing was sent). */
+  vmDone: (vm: string, outcome: VmOutcome) => boolean;
+  limitBytes?: number;
+  chunkChars?: number;
+}

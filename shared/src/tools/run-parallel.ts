@@ -1,0 +1,84 @@
+/**
+ * @module ssh_run_parallel: one command on many VMs at once (named VMs and the VMs of
+ * named groups), each VM's outcome its own entry, with a summary.
+ */
+import { z } from "zod";
+import { ExecStatusSchema, MAX_FANOUT_VMS } from "../protocol.js";
+import { defineTool, type ToolOutput } from "./define.js";
+import { DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S } from "./schemas.js";
+
+export const DEFAULT_MAX_PARALLEL = 100;
+export const MAX_PARALLEL = 500;
+/** Per VM and stream, at most; less when many VMs share the answer's budget. */
+export const FANOUT_OUTPUT_MAX_BYTES = 65_536;
+/** All VMs' stdout and stderr together, about: 500 VMs cannot make a huge answer. */
+export const FANOUT_ANSWER_BUDGET_BYTES = 4 * 1_048_576;
+
+export const RunParallelInput = {
+  command: z.string().min(1).describe("Shell command to run on every VM (executed with bash -lc)"),
+  vm_names: z
+    .array(z.string().min(1))
+    .max(MAX_FANOUT_VMS)
+    .optional()
+    .describe("VMs to run on, as listed by ssh_list_vms"),
+  groups: z.array(z.string().min(1)).max(100).optional().describe("Groups whose VMs to run on"),
+  max_parallel: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PARALLEL)
+    .optional()
+    .describe(`VMs worked on at once (default ${DEFAULT_MAX_PARALLEL})`),
+  timeout_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_TIMEOUT_S)
+    .optional()
+    .describe(`Seconds before each VM's command is killed (default ${DEFAULT_TIMEOUT_S})`),
+};
+
+export const ParallelVmResultSchema = z.object({
+  vm: z.string(),
+  /** `executed`: it reported how it ended; `timeout`: killed at timeout_s; `error`: it could not run (see error). */
+  status: ExecStatusSchema,
+  stdout: z.string(),
+  stderr: z.string(),
+  /** null when there is no exit status: it did not run, was killed, or died of `signal`. */
+  return_code: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  duration_ms: z.number(),
+  error: z.string().nullable(),
+  stdout_truncated: z.boolean(),
+  stderr_truncated: z.boolean(),
+});
+
+export const RunParallelOutput = {
+  command: z.string(),
+  summary: z.object({
+    total: z.number().int(),
+    /** Ran and exited 0. */
+    succeeded: z.number().int(),
+    /** Ran and exited non-zero, died of a signal, or ended without an exit status. */
+    failed: z.number().int(),
+    timed_out: z.number().int(),
+    /** Never ran: connection refused or timed out, authentication, host key, agent offline. */
+    unreachable: z.number().int(),
+    duration_ms: z.number(),
+  }),
+  /** One entry per VM, in the order they were named (VMs first, then each group's), once each. */
+  results: z.array(ParallelVmResultSchema),
+};
+
+export const runParallelTool = defineTool({
+  name: "ssh_run_parallel",
+  title: "Run command on many VMs",
+  description: `Run one shell command on many VMs at once (as \`bash -lc\`): name VMs in \`vm_names\`, groups in \`groups\`, or both; each VM runs it once. Returns a summary (succeeded, failed, timed_out, unreachable) and one result per VM with its stdout, stderr, exit code and status, in the order named. A dead or silent VM becomes its own error entry and never delays the others. Each VM's output is capped (64 KiB per stream, less for very large fleets; marked when cut). \`isError\` is set when any VM did not succeed. Default timeout ${DEFAULT_TIMEOUT_S} s per VM (\`timeout_s\`), ${DEFAULT_MAX_PARALLEL} VMs at once (\`max_parallel\`).`,
+  input: RunParallelInput,
+  output: RunParallelOutput,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  job: "fanout",
+});
+
+export type RunParallel = ToolOutput<typeof runParallelTool>;
+export type ParallelVmResult = z.infer<typeof ParallelVmResultSchema>;
