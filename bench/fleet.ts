@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { type ManyHosts, sshdAvailable, startManyHosts } from "../e2e/harness/index.js";
 import { onProcessExit } from "../e2e/harness/proc.js";
 import { writeClientFiles } from "./fleet/client-files.js";
+import { printGoals } from "./fleet/goals.js";
 import { mcpRows } from "./fleet/mcp-rows.js";
 import { ansibleRow, pdshRow, psshRow, xargsRow } from "./fleet/peer-rows.js";
 import { installPeers, peerVersions } from "./fleet/peers-install.js";
@@ -106,6 +107,8 @@ async function main(): Promise<number> {
     const peerWork = path.join(work, "peers");
     mkdirSync(peerWork);
 
+    /** Lines for the report, the latest per kind (e.g. the agent's memory per size). */
+    const notes = new Map<string, string>();
     rows = [
       xargsRow(files, peerWork),
       psshRow(files, peerWork),
@@ -116,7 +119,7 @@ async function main(): Promise<number> {
       ssh2WarmRow(false),
       ssh2WarmRow(true),
       // The MCP rows (ssh_run_parallel) plug in here.
-      ...mcpRows({ work }),
+      ...mcpRows({ work, note: (line) => notes.set(line.replace(/\d+ MiB$/, ""), line) }),
     ];
     const unknown = options.only?.filter((id) => !rows.some((r) => r.id === id)) ?? [];
     if (unknown.length)
@@ -188,6 +191,8 @@ async function main(): Promise<number> {
     });
     printResults(results, options.reference);
     printFailures(results);
+    printGoals(results);
+    for (const line of notes.values()) console.log(line);
     console.log(`\nbench time: ${benchSeconds.toFixed(0)} s (sizes ${options.sizes.join(",")})`);
     return 0;
   } finally {
