@@ -34,8 +34,8 @@ export interface StackOptions {
   permissions?: boolean;
   /** sshd's session limits; stock (`MaxSessions 10`) unless given. */
   sshdLimits?: SshdLimits;
-  /** VMs and groups beside the standard five (admin may use the groups). */
-  extra?: ExtraVms;
+  /** VMs and groups beside the standard five (admin may use the groups); a function gets the stack's sshd. */
+  extra?: ExtraVms | ((sshd: Sshd) => ExtraVms);
 }
 
 export interface Stack extends Fleet {
@@ -107,7 +107,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   try {
     const sshd = adopt(await startSshd(path.join(dir, "sshd"), undefined, options.sshdLimits));
-    const fleet = await buildFleet(sshd, await freePort(), options.permissions ?? true, options.extra);
+    const extra = typeof options.extra === "function" ? options.extra(sshd) : options.extra;
+    const fleet = await buildFleet(sshd, await freePort(), options.permissions ?? true, extra);
     const configPath = path.join(dir, "config.yaml");
     writeFileSync(configPath, stringify(fleet.config), { mode: 0o600 });
     const edge = adopt(await startEdge({ dir: path.join(dir, "edge"), edgeConfig: fleet.edgeConfig }));
