@@ -21,6 +21,8 @@ export interface JobContext {
   started: () => void;
   /** Streams output while it arrives (exec only). */
   progress: (stream: StreamName, data: string) => void;
+  /** Sends the latest output of a live job (a display, not the output). */
+  tail: (text: string) => void;
   /** Sends one VM's outcome of a fan-out; false once the job is over (nothing was sent). */
   vmDone: (vm: string, outcome: VmOutcome) => boolean;
   limitBytes?: number;

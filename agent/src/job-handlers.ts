@@ -9,6 +9,7 @@ import { DISTRO_SCRIPT, parseDistro } from "./distro.js";
 import { JobError } from "./errors.js";
 import { runFanout } from "./fanout.js";
 import type { JobContext } from "./job-context.js";
+import { LiveTail } from "./live-tail.js";
 import { probeTcp } from "./probe.js";
 import { collectExec } from "./ssh/exec.js";
 import { wrapCommand, wrapScript } from "./ssh/quote.js";
@@ -32,21 +33,27 @@ function vmOf(ctx: JobContext): ServedVm {
   return ctx.vm;
 }
 
-async function runRemote(script: string, ctx: JobContext, stream: boolean) {
+async function runRemote(script: string, ctx: JobContext, stream: boolean, live = false) {
   const opened = await ctx.pool.open(vmOf(ctx), script, ctx.signal, ctx.sent);
   ctx.started();
-  return collectExec(opened, {
-    signal: ctx.signal,
-    startedAt: ctx.startedAt,
-    limitBytes: ctx.limitBytes,
-    chunkChars: ctx.chunkChars,
-    onProgress: stream ? ctx.progress : undefined,
-  });
+  const tail = live ? new LiveTail(ctx.tail) : undefined;
+  try {
+    return await collectExec(opened, {
+      signal: ctx.signal,
+      startedAt: ctx.startedAt,
+      limitBytes: ctx.limitBytes,
+      chunkChars: ctx.chunkChars,
+      onProgress: stream ? ctx.progress : undefined,
+      onData: tail ? (name, chunk) => tail.push(name, chunk) : undefined,
+    });
+  } finally {
+    tail?.stop();
+  }
 }
 
 export const JOB_HANDLERS: { [K in JobKind]: JobHandler<K> } = {
   exec: {
-    run: (job, ctx) => runRemote(wrapCommand(job.command), ctx, true),
+    run: (job, ctx) => runRemote(wrapCommand(job.command), ctx, true, job.live === true),
     answersTimeout: true,
     describe: (job) => ({ command_chars: job.command.length }),
   },

@@ -182,6 +182,10 @@ export class JobRunner {
         if (state.settled || state.silent) return;
         this.options.send({ type: "progress", id: job.id, seq: state.chunks++, stream, data });
       },
+      tail: (text) => {
+        if (state.settled || state.silent) return;
+        this.options.send({ type: "tail", id: job.id, text });
+      },
       vmDone: (name, outcome) => {
         if (state.settled || state.silent) return false;
         this.options.send({ type: "vm_result", id: job.id, vm: name, outcome });

@@ -12,6 +12,9 @@ export const PROTOCOL_VERSION = 1;
 /** Largest output chunk sent in one message; keeps every frame far below WebSocket limits. */
 export const CHUNK_CHARS = 256 * 1024;
 
+/** Most characters of output one `tail` message carries. */
+export const TAIL_CHARS = 2_000;
+
 /** Most VMs one fan-out job may name. */
 export const MAX_FANOUT_VMS = 1000;
 
@@ -133,6 +136,8 @@ export const ExecJobSchema = z.object({
   kind: z.literal("exec"),
   vm: vmName,
   command: z.string().min(1),
+  /** Someone watches: send `tail` messages with the latest output while it runs. */
+  live: z.boolean().optional(),
 });
 export const ProbeJobSchema = z.object({ ...jobFields, kind: z.literal("probe"), vm: vmName });
 export const DistroJobSchema = z.object({ ...jobFields, kind: z.literal("distro"), vm: vmName });
@@ -184,6 +189,11 @@ export const VmOutcomeSchema = z.discriminatedUnion("ok", [
   z.object({ ok: z.literal(false), code: errorCode, message: z.string(), duration_ms: z.number() }),
 ]);
 export const VmResultSchema = z.object({ type: z.literal("vm_result"), id, vm: vmName, outcome: VmOutcomeSchema });
+/**
+ * The latest output of a live job, for a progress display: at most 4 a second, not part of
+ * the output (that still comes in `progress` chunks and the result).
+ */
+export const TailSchema = z.object({ type: z.literal("tail"), id, text: z.string().max(TAIL_CHARS) });
 export const CancelSchema = z.object({ type: z.literal("cancel"), id });
 export const PingSchema = z.object({ type: z.literal("ping") });
 export const PongSchema = z.object({ type: z.literal("pong") });
@@ -195,6 +205,7 @@ export const MessageSchema = z.discriminatedUnion("type", [
   ProgressSchema,
   ResultSchema,
   VmResultSchema,
+  TailSchema,
   ErrorSchema,
   CancelSchema,
   PingSchema,

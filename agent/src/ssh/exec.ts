@@ -48,6 +48,8 @@ export interface CollectOptions {
   startedAt: number;
   /** Streams output above one chunk while it arrives; without it, everything comes back in the result. */
   onProgress?: (stream: StreamName, data: string) => void;
+  /** Sees every piece of output as it arrives (a live display). */
+  onData?: (stream: StreamName, chunk: Buffer) => void;
   limitBytes?: number;
   chunkChars?: number;
 }
@@ -117,8 +119,14 @@ export function collectExec(opened: OpenedChannel, options: CollectOptions): Pro
     if (options.signal.aborted) return onAbort();
     options.signal.addEventListener("abort", onAbort, { once: true });
 
-    channel.on("data", (chunk: Buffer) => out.push(chunk));
-    channel.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    channel.on("data", (chunk: Buffer) => {
+      out.push(chunk);
+      options.onData?.("stdout", chunk);
+    });
+    channel.stderr.on("data", (chunk: Buffer) => {
+      err.push(chunk);
+      options.onData?.("stderr", chunk);
+    });
     channel.on("close", () => {
       if (done) return;
       done = true;

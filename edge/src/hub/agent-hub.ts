@@ -18,7 +18,7 @@ import {
 } from "@telecommande/shared";
 import type { EdgeEnv } from "../env.js";
 import { log } from "../log.js";
-import { failure, type JobOutcome, type JobSpec } from "./outcome.js";
+import { failure, type JobOutcome, type JobSpec, type JobWatcher, tell } from "./outcome.js";
 
 /** Header by which the Worker tells the hub which agent its token authenticated. */
 export const AGENT_HEADER = "X-Telecommande-Agent";
@@ -46,6 +46,10 @@ interface Pending {
   chunks: Map<number, Chunk>;
   /** A fan-out's VM outcomes as they arrive. */
   vms: Map<string, VmOutcome>;
+  /** VMs the fan-out names (for progress), 0 for other jobs. */
+  total: number;
+  /** Someone watching the job: hears its tail and each VM done. */
+  watch?: JobWatcher;
   /** The result, held until all the chunks (and VM outcomes) it announces have arrived. */
   final?: { result: JobResult; chunks: number };
 }
@@ -133,8 +137,16 @@ export class AgentHub extends DurableObject<EdgeEnv> {
         return;
       }
       case "vm_result": {
-        this.jobOf(msg.id, ws)?.vms.set(msg.vm, msg.outcome);
+        const job = this.jobOf(msg.id, ws);
+        if (job && !job.vms.has(msg.vm)) {
+          job.vms.set(msg.vm, msg.outcome);
+          tell(job.watch, { kind: "vm", vm: msg.vm, ok: msg.outcome.ok, done: job.vms.size, total: job.total });
+        }
         this.completeIfReady(msg.id);
+        return;
+      }
+      case "tail": {
+        tell(this.jobOf(msg.id, ws)?.watch, { kind: "tail", text: msg.text });
         return;
       }
       case "result": {
@@ -174,7 +186,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   }
 
   /** RPC from the Worker: run one job on this agent. Never throws; errors are values. */
-  async runJob(agent: string, spec: JobSpec): Promise<JobOutcome> {
+  async runJob(agent: string, spec: JobSpec, watch?: JobWatcher): Promise<JobOutcome> {
     const ws = this.ctx.getWebSockets().find((s) => s.readyState === WebSocket.OPEN && attachment(s)?.ready === true);
     if (!ws) return failure("agent_unavailable", `agent "${agent}" is not connected`);
     const id = crypto.randomUUID();
@@ -184,7 +196,8 @@ export class AgentHub extends DurableObject<EdgeEnv> {
         send(ws, { type: "cancel", id });
         this.settle(id, failure("timeout", `no answer from agent "${agent}" within ${Math.round(deadline / 1000)} s`));
       }, deadline);
-      this.pending.set(id, { ws, resolve, timer, chunks: new Map(), vms: new Map() });
+      const total = spec.kind === "fanout" ? new Set(spec.vms).size : 0;
+      this.pending.set(id, { ws, resolve, timer, chunks: new Map(), vms: new Map(), total, watch });
       if (!this.lastSeen.has(ws)) this.lastSeen.set(ws, Date.now());
       this.startWatchdog();
       if (!send(ws, { type: "job", id, ...spec })) {

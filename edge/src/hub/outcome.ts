@@ -17,3 +17,21 @@ export type JobOutcome =
 export function failure(code: ErrorCode, message: string, vms?: VmOutcomes): JobOutcome {
   return vms ? { ok: false, code, message, vms } : { ok: false, code, message };
 }
+
+/** What a watcher of a running job hears: the latest output of a live command, or one VM of a fan-out done. */
+export type JobEvent =
+  | { kind: "tail"; text: string }
+  | { kind: "vm"; vm: string; ok: boolean; done: number; total: number };
+
+/** Passed over RPC from the Worker to the hub, which calls it back as the job goes. */
+export type JobWatcher = (event: JobEvent) => void | Promise<void>;
+
+/** Tells the watcher, never waiting on it and never failing the job because of it. */
+export function tell(watch: JobWatcher | undefined, event: JobEvent): void {
+  if (!watch) return;
+  try {
+    Promise.resolve(watch(event)).catch(() => undefined);
+  } catch {
+    // A watcher that is gone (its call ended) must not disturb the job.
+  }
+}

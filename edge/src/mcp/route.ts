@@ -11,6 +11,7 @@ import type { EdgeEnv } from "../env.js";
 import { hostGuard } from "../http/host-guard.js";
 import { jsonRpcError } from "../http/json-rpc.js";
 import { hubRunner } from "../hub/dispatch.js";
+import { wantsProgress } from "./progress.js";
 import { createServer } from "./server.js";
 
 export const mcpRoute = new Hono<{ Bindings: EdgeEnv }>();
@@ -25,12 +26,20 @@ mcpRoute.post("/mcp", async (c) => {
     return c.json(jsonRpcError(-32001, DENIED_MESSAGE), 401);
   }
   const server = createServer({ config, caller, runJob: hubRunner(c.env) });
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    return c.json(jsonRpcError(-32700, "Parse error: the body is not valid JSON"), 400);
+  }
+  // A call that asks for progress is answered as SSE, so notifications can precede the
+  // result; every other request keeps the plain JSON answer (and its latency).
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
-    enableJsonResponse: true,
+    enableJsonResponse: !wantsProgress(body),
   });
   await server.connect(transport);
-  return transport.handleRequest(c.req.raw);
+  return transport.handleRequest(c.req.raw, { parsedBody: body });
 });
 
 mcpRoute.on(["GET", "DELETE"], "/mcp", (c) => {

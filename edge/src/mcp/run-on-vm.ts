@@ -6,7 +6,7 @@
 import type { ErrorCode, JobKind, ResultOf } from "@telecommande/shared";
 import { permittedVm } from "../auth/caller.js";
 import type { EdgeVm } from "../config/edge-config.js";
-import type { DistributiveOmit, JobSpec } from "../hub/outcome.js";
+import type { DistributiveOmit, JobSpec, JobWatcher } from "../hub/outcome.js";
 import type { ToolDeps } from "./deps.js";
 
 /** A job on one VM as a tool asks for it: the VM and the caller are filled in here. */
@@ -19,10 +19,15 @@ export type VmRun<K extends JobKind> =
 
 export type VmFailure = Extract<VmRun<JobKind>, { ok: false }>;
 
-export async function runOnVm<J extends VmJob>(deps: ToolDeps, vmName: string, job: J): Promise<VmRun<J["kind"]>> {
+export async function runOnVm<J extends VmJob>(
+  deps: ToolDeps,
+  vmName: string,
+  job: J,
+  watch?: JobWatcher,
+): Promise<VmRun<J["kind"]>> {
   const vm = permittedVm(deps.caller, vmName);
   if (!vm) return { ok: false, denied: true };
-  const outcome = await deps.runJob(vm.agent, { ...job, vm: vm.name, caller: deps.caller.name } as JobSpec);
+  const outcome = await deps.runJob(vm.agent, { ...job, vm: vm.name, caller: deps.caller.name } as JobSpec, watch);
   if (!outcome.ok) return { ok: false, denied: false, vm, code: outcome.code, message: outcome.message };
   if (outcome.result.kind !== job.kind) {
     return {

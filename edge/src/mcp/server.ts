@@ -6,6 +6,8 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { TOOLS } from "@telecommande/shared";
 import type { ToolDeps } from "./deps.js";
+import { type CallExtra, progressFor } from "./progress.js";
+import type { CallContext } from "./tool-handler.js";
 import { TOOL_HANDLERS } from "./tools/index.js";
 
 export const SERVER_INFO = { name: "la-telecommande", version: "0.1.0" } as const;
@@ -18,7 +20,11 @@ export function createServer(deps: ToolDeps): McpServer {
   const server = new McpServer(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
   for (const tool of TOOLS) {
     // The table pairs each schema with its handler by name; the SDK has validated the args against it.
-    const handler = TOOL_HANDLERS[tool.name] as (args: unknown, deps: ToolDeps) => Promise<CallToolResult>;
+    const handler = TOOL_HANDLERS[tool.name] as (
+      args: unknown,
+      deps: ToolDeps,
+      call: CallContext,
+    ) => Promise<CallToolResult>;
     server.registerTool(
       tool.name,
       {
@@ -28,7 +34,7 @@ export function createServer(deps: ToolDeps): McpServer {
         outputSchema: tool.output,
         annotations: tool.annotations,
       },
-      (args: unknown) => handler(args, deps),
+      (args: unknown, extra: CallExtra) => handler(args, deps, { progress: progressFor(extra) }),
     );
   }
   return server;

@@ -2,8 +2,18 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Tool, ToolByName, ToolInput, ToolName } from "@telecommande/shared";
 import type { ToolDeps } from "./deps.js";
+import type { Progress } from "./progress.js";
 
-export type ToolHandler<T extends Tool> = (args: ToolInput<T>, deps: ToolDeps) => Promise<CallToolResult>;
+/** What one call brings besides its arguments: a progress reporter when the client asked for one. */
+export interface CallContext {
+  progress?: Progress;
+}
+
+export type ToolHandler<T extends Tool> = (
+  args: ToolInput<T>,
+  deps: ToolDeps,
+  call: CallContext,
+) => Promise<CallToolResult>;
 
 /** One handler per tool of the table: a tool without one does not type-check. */
 export type ToolHandlers = { [N in ToolName]: ToolHandler<ToolByName<N>> };

@@ -4,9 +4,16 @@ import { failedOnVm, structured } from "../result.js";
 import { runOnVm } from "../run-on-vm.js";
 import type { ToolHandler } from "../tool-handler.js";
 
-export const runCommand: ToolHandler<typeof runCommandTool> = async ({ command, vm_name, timeout_s }, deps) => {
+export const runCommand: ToolHandler<typeof runCommandTool> = async ({ command, vm_name, timeout_s }, deps, call) => {
   const timeout_ms = (timeout_s ?? DEFAULT_TIMEOUT_S) * 1000;
-  const run = await runOnVm(deps, vm_name, { kind: "exec", command, timeout_ms });
+  const { progress } = call;
+  // Watched: the agent sends the latest output lines while the command runs.
+  const run = await runOnVm(
+    deps,
+    vm_name,
+    { kind: "exec", command, timeout_ms, ...(progress ? { live: true } : {}) },
+    progress && ((event) => (event.kind === "tail" ? progress.report({ message: event.text }) : undefined)),
+  );
   if (!run.ok) return failedOnVm(runCommandTool.name, run);
   const r = run.result;
   const answer: RunCommand = {
