@@ -13,6 +13,7 @@ import { expectDenied, expectTextMirrorsStructured, expectToolError } from "./ha
 import {
   callTool,
   closedHost,
+  fleetVm,
   type ManyHosts,
   type SilentHost,
   type Stack,
@@ -45,14 +46,7 @@ describe.skipIf(!sshdAvailable())("ssh_run_parallel on a fleet of 50", () => {
     const dead = await closedHost("127.0.2.2");
     slowAddress = hosts.hosts[SLOW_INDEX]?.host ?? "";
     const vms = [
-      ...hosts.hosts.map((h) => ({
-        name: h.name,
-        host: h.host,
-        port: h.port,
-        user: h.user,
-        key: h.clientKey,
-        host_key: h.hostKeyFingerprint,
-      })),
+      ...hosts.hosts.map(fleetVm),
       { name: "silent", host: silent.host, port: silent.port, user: "tlc-e2e", key: hosts.hosts[0]?.clientKey ?? "" },
       { name: "dead", host: dead.host, port: dead.port, user: "tlc-e2e", key: hosts.hosts[0]?.clientKey ?? "" },
     ];

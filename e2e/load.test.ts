@@ -5,14 +5,14 @@
  */
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { RunCommand } from "@telecommande/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { wrapCommand } from "../agent/src/ssh/quote.js";
 import { runCommand } from "./harness/expect-tool.js";
-import { type Stack, sshdAvailable, startStack, stopAllStacks, textOf, VM } from "./harness/index.js";
+import { sshdAvailable, textOf, VM } from "./harness/index.js";
 import { rawRunner } from "./harness/ssh-client.js";
+import { useStack } from "./harness/use-stack.js";
 
 const TOTAL = 1_000;
 const IN_FLIGHT = 32;
@@ -43,17 +43,10 @@ function wrongMcp(i: number, result: CallToolResult): string | undefined {
 }
 
 describe.skipIf(!sshdAvailable())("under load on a stock sshd (MaxSessions 10)", () => {
-  let stack: Stack;
-  let admin: Client;
-
-  beforeAll(async () => {
-    stack = await startStack({ permissions: true });
-    admin = await stack.connect(stack.keys.admin);
-  });
-  afterAll(stopAllStacks);
+  const env = useStack();
 
   it("runs with sshd's stock session limits", () => {
-    const effective = execFileSync("/usr/sbin/sshd", ["-T", "-f", path.join(stack.sshd.dir, "sshd_config")], {
+    const effective = execFileSync("/usr/sbin/sshd", ["-T", "-f", path.join(env.stack.sshd.dir, "sshd_config")], {
       encoding: "utf8",
     });
     expect(effective).toMatch(/^maxsessions 10$/m);
@@ -61,7 +54,7 @@ describe.skipIf(!sshdAvailable())("under load on a stock sshd (MaxSessions 10)",
   });
 
   it(`the control: ${TOTAL} commands through plain ssh2, ${IN_FLIGHT} at a time, all report their exit status`, async () => {
-    const { sshd } = stack;
+    const { sshd } = env.stack;
     const raw = await rawRunner(
       {
         host: "127.0.0.1",
@@ -84,12 +77,12 @@ describe.skipIf(!sshdAvailable())("under load on a stock sshd (MaxSessions 10)",
   });
 
   it(`${TOTAL} commands through MCP, ${IN_FLIGHT} at a time on one VM: every answer is the command's own`, async () => {
-    const since = stack.agent.mark();
-    const results = await inFlight(TOTAL, IN_FLIGHT, (i) => runCommand(admin, VM.alpha, `echo ${i}`));
+    const since = env.stack.agent.mark();
+    const results = await inFlight(TOTAL, IN_FLIGHT, (i) => runCommand(env.admin, VM.alpha, `echo ${i}`));
     const wrong = results.flatMap((result, i) => wrongMcp(i, result) ?? []);
     expect(wrong.slice(0, 10), `${wrong.length} wrong answers of ${TOTAL}`).toEqual([]);
 
-    const events = stack.agent.events.slice(since);
+    const events = env.stack.agent.events.slice(since);
     const named = (name: string) => events.filter((e) => e.event === name);
     // Busy is not dead: no connection was closed or given up on while the load ran.
     expect(named("ssh_disconnected")).toEqual([]);

@@ -3,33 +3,18 @@
  * call runs (the latest output lines of one command; VMs done / total of a fan-out), as the
  * official SDK client sees them. Without a token the answer stays plain JSON.
  */
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { type RunCommand, type RunParallel, TOOL_NAMES } from "@telecommande/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  MCP_POST_HEADERS,
-  rawRequest,
-  type Stack,
-  sshdAvailable,
-  startStack,
-  stopAllStacks,
-  VM,
-} from "./harness/index.js";
+import { describe, expect, it } from "vitest";
+import { MCP_POST_HEADERS, rawRequest, sshdAvailable, VM } from "./harness/index.js";
+import { useStack } from "./harness/use-stack.js";
 
 describe.skipIf(!sshdAvailable())("progress notifications", () => {
-  let stack: Stack;
-  let admin: Client;
-
-  beforeAll(async () => {
-    stack = await startStack({ permissions: true });
-    admin = await stack.connect(stack.keys.admin);
-  });
-  afterAll(stopAllStacks);
+  const env = useStack();
 
   async function callWithProgress(name: string, args: Record<string, unknown>) {
     const updates: Progress[] = [];
-    const result = await admin.callTool({ name, arguments: args }, undefined, {
+    const result = await env.admin.callTool({ name, arguments: args }, undefined, {
       timeout: 60_000,
       onprogress: (p) => updates.push(p),
     });
@@ -67,9 +52,9 @@ describe.skipIf(!sshdAvailable())("progress notifications", () => {
   it("answers as SSE only when asked for progress; otherwise plain JSON", async () => {
     const call = (meta: Record<string, unknown>) =>
       rawRequest({
-        url: stack.edge.mcpUrl,
+        url: env.stack.edge.mcpUrl,
         method: "POST",
-        headers: { ...MCP_POST_HEADERS, Authorization: `Bearer ${stack.keys.admin}` },
+        headers: { ...MCP_POST_HEADERS, Authorization: `Bearer ${env.stack.keys.admin}` },
         body: JSON.stringify({
           jsonrpc: "2.0",
           id: 7,

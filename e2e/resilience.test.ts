@@ -5,11 +5,11 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { expectToolError, runCommand, runOk } from "./harness/expect-tool.js";
-import { type Stack, sshdAvailable, startStack, stopAllStacks, textOf, VM, waitFor } from "./harness/index.js";
+import { sshdAvailable, textOf, VM, waitFor } from "./harness/index.js";
+import { useStack } from "./harness/use-stack.js";
 
 /** Settles a call without an unhandled rejection while the test does other things. */
 function settle(call: Promise<CallToolResult>) {
@@ -20,26 +20,19 @@ function settle(call: Promise<CallToolResult>) {
 }
 
 describe.skipIf(!sshdAvailable())("resilience", () => {
-  let stack: Stack;
-  let admin: Client;
-
-  beforeAll(async () => {
-    stack = await startStack({ permissions: true });
-    admin = await stack.connect(stack.keys.admin);
-  });
-  afterAll(stopAllStacks);
+  const env = useStack();
 
   it("works before anything breaks", async () => {
-    expect((await runOk(admin, VM.alpha, "echo baseline")).stdout).toBe("baseline\n");
+    expect((await runOk(env.admin, VM.alpha, "echo baseline")).stdout).toBe("baseline\n");
   });
 
   it("an agent killed mid-job fails the call within 5 s, saying the agent disconnected", async () => {
-    const started = path.join(stack.sshd.runDir, "long-job-started");
-    const pending = settle(runCommand(admin, VM.alpha, `touch '${started}'; sleep 30`, 60, 60_000));
+    const started = path.join(env.stack.sshd.runDir, "long-job-started");
+    const pending = settle(runCommand(env.admin, VM.alpha, `touch '${started}'; sleep 30`, 60, 60_000));
     await waitFor("the long job to start on the VM", () => existsSync(started), 15_000, 25);
 
     const killedAt = Date.now();
-    await stack.agent.kill("SIGKILL");
+    await env.stack.agent.kill("SIGKILL");
     const { result, error } = await pending;
     const elapsed = Date.now() - killedAt;
 
@@ -49,39 +42,39 @@ describe.skipIf(!sshdAvailable())("resilience", () => {
   });
 
   it("with no agent connected, a call fails with a clear error instead of hanging", async () => {
-    expect(stack.agent.running).toBe(false);
+    expect(env.stack.agent.running).toBe(false);
     const startedAt = Date.now();
-    const result = await runCommand(admin, VM.alpha, "echo nobody-home", undefined, 30_000);
+    const result = await runCommand(env.admin, VM.alpha, "echo nobody-home", undefined, 30_000);
     expect(expectToolError(result)).toMatch(/agent/i);
     expect(Date.now() - startedAt).toBeLessThan(10_000);
   });
 
   it("a restarted agent reconnects and calls work again", async () => {
-    await stack.agent.restart();
-    expect((await runOk(admin, VM.beta, "echo agent-is-back")).stdout).toBe("agent-is-back\n");
+    await env.stack.agent.restart();
+    expect((await runOk(env.admin, VM.beta, "echo agent-is-back")).stdout).toBe("agent-is-back\n");
   });
 
   it("after an edge restart on the same port, the agent reconnects by itself", async () => {
-    const agentPid = stack.agent.pid;
-    const edgePid = stack.edge.pid;
-    const mark = stack.agent.mark();
+    const agentPid = env.stack.agent.pid;
+    const edgePid = env.stack.edge.pid;
+    const mark = env.stack.agent.mark();
     // Down long enough (12 s) for an uncapped exponential backoff to be waiting well over 5 s.
-    await stack.edge.restart(12_000);
+    await env.stack.edge.restart(12_000);
     const edgeReadyAt = Date.now();
-    await stack.agent.waitForEvent("connected", 30_000, mark);
+    await env.stack.agent.waitForEvent("connected", 30_000, mark);
     const reconnectMs = Date.now() - edgeReadyAt;
 
-    expect(stack.edge.pid, "wrangler was not restarted").not.toBe(edgePid);
-    expect(stack.agent.pid, "the agent process was replaced, not reconnected").toBe(agentPid);
-    expect(stack.agent.running).toBe(true);
+    expect(env.stack.edge.pid, "wrangler was not restarted").not.toBe(edgePid);
+    expect(env.stack.agent.pid, "the agent process was replaced, not reconnected").toBe(agentPid);
+    expect(env.stack.agent.running).toBe(true);
     // Backoff capped at 5 s: once the edge is back, the next attempt comes within the cap
     // (plus the WebSocket handshake).
     expect(reconnectMs).toBeLessThan(6_000);
 
-    const fresh = await stack.connect(stack.keys.admin);
+    const fresh = await env.stack.connect(env.stack.keys.admin);
     expect((await runOk(fresh, VM.gamma, "echo edge-is-back")).stdout).toBe("edge-is-back\n");
     // Stateless HTTP: a client connected before the restart keeps working.
-    const old = await runCommand(admin, VM.alpha, "echo old-client");
+    const old = await runCommand(env.admin, VM.alpha, "echo old-client");
     expect(old.isError, textOf(old)).not.toBe(true);
   });
 });

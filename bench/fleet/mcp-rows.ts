@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { type RunParallel, TOOL_NAMES } from "@telecommande/shared";
-import { callTool, type Stack, startStack } from "../../e2e/harness/index.js";
+import { callTool, fleetVm, type Stack, startStack } from "../../e2e/harness/index.js";
 import { COMMAND, type FleetHost, type FleetRow, type HostOutcome } from "./types.js";
 
 export interface McpRowsContext {
@@ -22,14 +22,7 @@ export interface McpRowsContext {
 const GROUP = "bench";
 
 async function startFor(hosts: FleetHost[]): Promise<{ stack: Stack; client: Client }> {
-  const vms = hosts.map((h) => ({
-    name: h.name,
-    host: h.host,
-    port: h.port,
-    user: h.user,
-    key: h.clientKey,
-    host_key: h.hostKeyFingerprint,
-  }));
+  const vms = hosts.map(fleetVm);
   const stack = await startStack({
     permissions: true,
     extra: { vms, groups: [{ name: GROUP, vms: vms.map((v) => v.name) }] },

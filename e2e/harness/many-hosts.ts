@@ -52,6 +52,11 @@ export interface ManyHosts {
   stop(): Promise<void>;
 }
 
+/** A host as a VM entry of the product's config: its key inline and its host key pinned. */
+export function fleetVm(h: FleetHost) {
+  return { name: h.name, host: h.host, port: h.port, user: h.user, key: h.clientKey, host_key: h.hostKeyFingerprint };
+}
+
 /** The `i`-th address (0-based): 127.0.<firstOctet + ⌊i/250⌋>.<1 + i mod 250>. */
 export function fleetAddress(i: number, firstOctet = 1): string {
   const address = `127.0.${firstOctet + Math.floor(i / 250)}.${1 + (i % 250)}`;

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { ExecStatusSchema, MAX_FANOUT_VMS } from "../protocol.js";
 import { defineTool, type ToolOutput } from "./define.js";
-import { DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S } from "./schemas.js";
+import { DEFAULT_TIMEOUT_S, timeoutSeconds } from "./schemas.js";
 
 export const DEFAULT_MAX_PARALLEL = 100;
 export const MAX_PARALLEL = 500;
@@ -29,13 +29,7 @@ export const RunParallelInput = {
     .max(MAX_PARALLEL)
     .optional()
     .describe(`VMs worked on at once (default ${DEFAULT_MAX_PARALLEL})`),
-  timeout_s: z
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_TIMEOUT_S)
-    .optional()
-    .describe(`Seconds before each VM's command is killed (default ${DEFAULT_TIMEOUT_S})`),
+  timeout_s: timeoutSeconds("each VM's command is killed"),
 };
 
 export const ParallelVmResultSchema = z.object({

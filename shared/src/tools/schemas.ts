@@ -11,16 +11,21 @@ export const MAX_TIMEOUT_S = 3600;
 
 export const VmNameInput = { vm_name: z.string().min(1).describe("Name of the VM, as listed by ssh_list_vms") };
 
-export const RunCommandInput = {
-  command: z.string().min(1).describe("Shell command to run on the VM (executed with bash -lc)"),
-  vm_name: z.string().min(1).describe("Name of the VM, as listed by ssh_list_vms"),
-  timeout_s: z
+/** `timeout_s`, as every command tool takes it: whole seconds, 1 to MAX_TIMEOUT_S. */
+export function timeoutSeconds(what: string) {
+  return z
     .number()
     .int()
     .min(1)
     .max(MAX_TIMEOUT_S)
     .optional()
-    .describe(`Seconds before the command is killed (default ${DEFAULT_TIMEOUT_S})`),
+    .describe(`Seconds before ${what} (default ${DEFAULT_TIMEOUT_S})`);
+}
+
+export const RunCommandInput = {
+  command: z.string().min(1).describe("Shell command to run on the VM (executed with bash -lc)"),
+  vm_name: z.string().min(1).describe("Name of the VM, as listed by ssh_list_vms"),
+  timeout_s: timeoutSeconds("the command is killed"),
 };
 
 export const ListVmsOutput = { vms: z.array(z.string()) };
