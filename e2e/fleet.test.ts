@@ -94,7 +94,7 @@ describe.skipIf(!sshdAvailable())("ssh_run_parallel on a fleet of 50", () => {
       status: "timeout",
       stdout: "slow-start\n",
       return_code: null,
-      signal: "KILL",
+      signal: "SIGTERM",
       error: "command timed out after 4 s and was killed",
     });
     expect(results[GOOD]).toMatchObject({

@@ -265,7 +265,7 @@ describe.skipIf(!sshdAvailable())("tools end to end", () => {
       return_code: -1,
       vm: VM.alpha,
       duration_ms: expect.any(Number),
-      signal: "KILL",
+      signal: "SIGTERM",
       error: "command timed out after 2 s and was killed",
       stdout_truncated: false,
       stderr_truncated: false,

@@ -156,7 +156,7 @@ describe("the edge connection", () => {
     const second = await welcome();
     expect(logs.find((l) => l.event === "disconnected")).toMatchObject({ code: 1012, reason: "edge restarting" });
     await eventually(() => ssh.signals.length > killsBefore);
-    expect(ssh.signals.at(-1)).toBe("KILL");
+    expect(ssh.signals.at(-1)).toBe("TERM");
     expect(logs.find((l) => l.event === "job_end" && l.job_id === "long")).toMatchObject({
       status: "agent_disconnected",
     });

@@ -102,7 +102,7 @@ describe("fan-out jobs", () => {
         result: {
           status: "timeout",
           stdout: "begin\n",
-          signal: "KILL",
+          signal: "SIGTERM",
           error: "command timed out after 1.5 s and was killed",
         },
       });

@@ -79,7 +79,7 @@ describe("exec jobs on a real SSH server", () => {
         stdout: "started\n",
         stderr: "warn\n",
         return_code: -1,
-        signal: "KILL",
+        signal: "SIGTERM",
         error: "command timed out after 400 ms and was killed",
         duration_ms: expect.any(Number),
         stdout_truncated: false,
@@ -89,7 +89,17 @@ describe("exec jobs on a real SSH server", () => {
     expect(execResult(final).duration_ms).toBeGreaterThanOrEqual(400);
     const pid = Number(readFileSync(pidFile, "utf8"));
     await eventually(() => !isAlive(pid));
-    expect(server.signals).toContain("KILL");
+    expect(server.signals).toContain("TERM");
+  });
+
+  it("stops a timed-out command with SIGTERM first, and SIGKILL when it ignores that", async () => {
+    h = createHarness([server.vm()]);
+    const before = server.signals.length;
+    const command = "trap '' TERM; echo stubborn; sleep 30";
+    const final = await h.run({ vm: "vm1", command, timeout_ms: 300 }).done;
+    expect(execResult(final)).toMatchObject({ status: "timeout", stdout: "stubborn\n", signal: "SIGKILL" });
+    expect(execResult(final).duration_ms).toBeGreaterThanOrEqual(2_300);
+    expect(server.signals.slice(before)).toEqual(["TERM", "KILL"]);
   });
 
   it("cancels a running job: kills it and answers `cancelled` once", async () => {

@@ -52,17 +52,37 @@ export interface CollectOptions {
   onData?: (stream: StreamName, chunk: Buffer) => void;
   limitBytes?: number;
   chunkChars?: number;
+  /** Between SIGTERM and SIGKILL when the command is stopped (default STOP_GRACE_MS). */
+  stopGraceMs?: number;
 }
 
 export const NO_EXIT_STATUS = "the command ended without reporting an exit status (its SSH channel closed first)";
 
-/** Kills the remote process group (sshd does killpg) and closes the channel. Never throws. */
-export function killChannel(channel: ClientChannel): void {
+/** How long a command has to end after SIGTERM before it gets SIGKILL. */
+export const STOP_GRACE_MS = 2_000;
+
+function request(channel: ClientChannel, signal: "TERM" | "KILL"): void {
   try {
-    channel.signal("KILL");
+    channel.signal(signal);
   } catch {
-    // The channel may already be closing; closing below is all that is left to do.
+    // The channel may already be closing.
   }
+}
+
+/**
+ * Stops the remote command: SIGTERM to its process group (sshd signals the session's
+ * whole group), then SIGKILL and close if the channel is still open after `graceMs`.
+ * Never throws.
+ */
+export function stopChannel(channel: ClientChannel, graceMs = STOP_GRACE_MS): void {
+  request(channel, "TERM");
+  const timer = setTimeout(() => killChannel(channel), graceMs);
+  channel.once("close", () => clearTimeout(timer));
+}
+
+/** SIGKILL to the remote process group and close the channel at once. Never throws. */
+export function killChannel(channel: ClientChannel): void {
+  request(channel, "KILL");
   try {
     channel.close();
   } catch {
@@ -104,17 +124,29 @@ export function collectExec(opened: OpenedChannel, options: CollectOptions): Pro
 
   return new Promise<ExecResult>((resolve, reject) => {
     let done = false;
+    let timedOut: JobError | undefined;
     const onAbort = () => {
-      if (done) return;
+      if (done || timedOut) return;
+      const grace = options.stopGraceMs ?? STOP_GRACE_MS;
+      stopChannel(channel, grace);
+      const reason: unknown = options.signal.reason;
+      if (reason instanceof JobError && reason.code === ERROR_CODES.timeout) {
+        // Keep collecting until the command is gone: its last words and how it ended.
+        timedOut = reason;
+        setTimeout(() => finishTimeout(), grace + 1_000).unref();
+        return;
+      }
       done = true;
       channel.removeAllListeners("data");
       channel.stderr.removeAllListeners("data");
-      killChannel(channel);
-      const reason: unknown = options.signal.reason;
-      if (reason instanceof JobError && reason.code === ERROR_CODES.timeout) {
-        exit.signal ??= "KILL";
-        resolve(result("timeout", reason.message));
-      } else reject(reason);
+      reject(reason);
+    };
+    const finishTimeout = () => {
+      if (done || !timedOut) return;
+      done = true;
+      // Nothing said how it ended before the grace ran out: it got SIGKILL.
+      if (!exit.seen) exit.signal = "SIGKILL";
+      resolve(result("timeout", timedOut.message));
     };
     if (options.signal.aborted) return onAbort();
     options.signal.addEventListener("abort", onAbort, { once: true });
@@ -128,6 +160,7 @@ export function collectExec(opened: OpenedChannel, options: CollectOptions): Pro
       options.onData?.("stderr", chunk);
     });
     channel.on("close", () => {
+      if (timedOut) return finishTimeout();
       if (done) return;
       done = true;
       options.signal.removeEventListener("abort", onAbort);

@@ -16,7 +16,7 @@ import { JobError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { SshConnection } from "./connect.js";
 import { Dialer } from "./dialer.js";
-import { type ExitRecord, killChannel, type OpenedChannel } from "./exec.js";
+import { type ExitRecord, type OpenedChannel, stopChannel } from "./exec.js";
 import type { HostKeyStore } from "./host-keys.js";
 import { type ExecError, isDead, isRefusal, openExec, sleep } from "./open-exec.js";
 import { SessionLimit } from "./session-limit.js";
@@ -146,7 +146,7 @@ export class SshPool {
         this.release(state, conn);
       });
       if (signal.aborted) {
-        killChannel(channel);
+        stopChannel(channel);
         throw signal.reason;
       }
       const owner = conn.ssh;

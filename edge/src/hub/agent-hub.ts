@@ -50,6 +50,8 @@ interface Pending {
   total: number;
   /** Someone watching the job: hears its tail and each VM done. */
   watch?: JobWatcher;
+  /** The MCP call it serves (see callKey): a cancellation of that call ends it. */
+  call?: string;
   /** The result, held until all the chunks (and VM outcomes) it announces have arrived. */
   final?: { result: JobResult; chunks: number };
 }
@@ -186,7 +188,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   }
 
   /** RPC from the Worker: run one job on this agent. Never throws; errors are values. */
-  async runJob(agent: string, spec: JobSpec, watch?: JobWatcher): Promise<JobOutcome> {
+  async runJob(agent: string, spec: JobSpec, watch?: JobWatcher, call?: string): Promise<JobOutcome> {
     const ws = this.ctx.getWebSockets().find((s) => s.readyState === WebSocket.OPEN && attachment(s)?.ready === true);
     if (!ws) return failure("agent_unavailable", `agent "${agent}" is not connected`);
     const id = crypto.randomUUID();
@@ -197,13 +199,30 @@ export class AgentHub extends DurableObject<EdgeEnv> {
         this.settle(id, failure("timeout", `no answer from agent "${agent}" within ${Math.round(deadline / 1000)} s`));
       }, deadline);
       const total = spec.kind === "fanout" ? new Set(spec.vms).size : 0;
-      this.pending.set(id, { ws, resolve, timer, chunks: new Map(), vms: new Map(), total, watch });
+      this.pending.set(id, { ws, resolve, timer, chunks: new Map(), vms: new Map(), total, watch, call });
       if (!this.lastSeen.has(ws)) this.lastSeen.set(ws, Date.now());
       this.startWatchdog();
       if (!send(ws, { type: "job", id, ...spec })) {
         this.settle(id, failure("agent_disconnected", `agent "${agent}" connection is closing`));
       }
     });
+  }
+
+  /**
+   * RPC from the Worker: the client cancelled call `call`. The agent stops each of its jobs
+   * (SIGTERM to the remote process group, SIGKILL after a grace) and the call's answer says
+   * it was cancelled. Returns how many jobs were running.
+   */
+  async cancelCall(call: string): Promise<number> {
+    let cancelled = 0;
+    for (const [id, job] of this.pending) {
+      if (job.call !== call) continue;
+      send(job.ws, { type: "cancel", id });
+      this.settle(id, failure("cancelled", "cancelled by the client; the remote command was stopped"));
+      cancelled++;
+    }
+    if (cancelled) log("info", "call_cancelled", { jobs: cancelled });
+    return cancelled;
   }
 
   private onHello(ws: WebSocket, att: Attachment, agent: string, protocol: number, version: string, vms: string[]) {

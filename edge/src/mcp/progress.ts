@@ -50,12 +50,3 @@ export function progressFor(extra: CallExtra | undefined): Progress | undefined 
     },
   };
 }
-
-/** Whether a JSON-RPC body is a tools/call that asks for progress (so it is answered as SSE). */
-export function wantsProgress(body: unknown): boolean {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.some((m) => {
-    const message = m as { method?: unknown; params?: { _meta?: { progressToken?: unknown } } } | null;
-    return message?.method === "tools/call" && message.params?._meta?.progressToken !== undefined;
-  });
-}

@@ -5,6 +5,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { TOOLS } from "@telecommande/shared";
+import { callKey } from "../hub/dispatch.js";
 import type { ToolDeps } from "./deps.js";
 import { type CallExtra, progressFor } from "./progress.js";
 import type { CallContext } from "./tool-handler.js";
@@ -34,7 +35,12 @@ export function createServer(deps: ToolDeps): McpServer {
         outputSchema: tool.output,
         annotations: tool.annotations,
       },
-      (args: unknown, extra: CallExtra) => handler(args, deps, { progress: progressFor(extra) }),
+      (args: unknown, extra: CallExtra) => {
+        // Jobs of this call carry its key, so a cancellation (its own request) finds them.
+        const call = callKey(deps.caller.name, extra.requestId);
+        const callDeps: ToolDeps = { ...deps, runJob: (agent, spec, watch) => deps.runJob(agent, spec, watch, call) };
+        return handler(args, callDeps, { progress: progressFor(extra) });
+      },
     );
   }
   return server;
