@@ -1,25 +1,23 @@
 /**
- * @module SSH connections per VM, reused by every job: our own TCP socket with
- * TCP_NODELAY (no ~45 ms Nagle delay per exec) and keepalive, at most `maxChannels`
- * sessions at once on one connection and `maxConnections` connections to one VM, opened
- * one at a time as the load needs them, and a transparent reconnect when one has died.
+ * @module Opens exec channels for jobs on SSH connections reused across jobs (each VM's
+ * connections and waiting jobs are its VmSlots), with a transparent reconnect when a
+ * connection has died.
  *
  * sshd refusing a session (`Channel open failure: open failed`, its MaxSessions limit) is
  * a "busy" answer on a healthy connection, never a reason to close it: the job waits and
- * retries, and when the refusal comes with as many channels open as we have ever had
- * open at once, that count is the server's limit and the pool stays under it from then on.
+ * retries, and the VM's SessionLimit learns the server's limit from the refusals so the
+ * pool stays under it from then on.
  */
 import { ERROR_CODES } from "@telecommande/shared";
 import type { ClientChannel } from "ssh2";
 import type { ServedVm } from "../config.js";
 import { JobError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { SshConnection } from "./connect.js";
 import { Dialer } from "./dialer.js";
 import { type ExitRecord, type OpenedChannel, stopChannel } from "./exec.js";
 import type { HostKeyStore } from "./host-keys.js";
 import { type ExecError, isDead, isRefusal, openExec, sleep } from "./open-exec.js";
-import { SessionLimit } from "./session-limit.js";
+import { type Conn, liveUpTo, VmSlots } from "./vm-slots.js";
 
 export interface PoolOptions {
   hostKeys: HostKeyStore;
@@ -45,41 +43,8 @@ export const DEFAULT_MAX_CONNECTIONS = 4;
 /** Refusals one job sits through before it gives up as `busy`; waits grow to 50 ms, so ~2 s. */
 const MAX_REFUSALS = 50;
 
-interface Conn {
-  ssh: SshConnection;
-  /** Channels open or being opened on it: the slots taken. */
-  active: number;
-  /** Every channel open sent and not yet refused or closed, by send order. */
-  live: Set<number>;
-  sent: number;
-  idleTimer?: NodeJS.Timeout;
-}
-
-interface Waiter {
-  grant: (conn: Conn) => void;
-  fail: (err: unknown) => void;
-}
-
-interface VmState {
-  vm: ServedVm;
-  conns: Conn[];
-  queue: Waiter[];
-  connecting: boolean;
-  /** After a failed extra connection, no other is tried before this time (performance.now()). */
-  growAfter: number;
-  /** Channels per connection this server takes: `maxChannels` until it refuses at its limit. */
-  sessions: SessionLimit;
-}
-
-/** Channel opens on `conn` sent up to `seq` (included) and not yet refused or closed. */
-function liveUpTo(conn: Conn, seq: number): number {
-  let live = 0;
-  for (const other of conn.live) if (other <= seq) live++;
-  return live;
-}
-
 export class SshPool {
-  private readonly states = new Map<string, VmState>();
+  private readonly slots = new Map<string, VmSlots>();
   private readonly maxChannels: number;
   private readonly maxConnections: number;
   private closed = false;
@@ -109,11 +74,11 @@ export class SshPool {
    */
   async open(vm: ServedVm, command: string, signal: AbortSignal, onSent?: () => void): Promise<OpenedChannel> {
     if (this.closed) throw new JobError(ERROR_CODES.internal, "the agent is shutting down");
-    const state = this.state(vm);
+    const slots = this.slotsOf(vm);
     let refused = 0;
     let staleRetried = false;
     for (;;) {
-      const conn = await this.acquire(state, signal, refused > 0);
+      const conn = await slots.take(signal, refused > 0);
       let opened: { channel: ClientChannel; exit: ExitRecord };
       const seq = conn.sent++;
       conn.live.add(seq);
@@ -124,12 +89,12 @@ export class SshPool {
         conn.live.delete(seq);
         if (isRefusal(err)) {
           refused++;
-          await this.refusedOn(state, conn, seq, err as ExecError, refused, signal);
+          await this.refusedOn(slots, conn, seq, err as ExecError, refused, signal);
           continue;
         }
-        this.pump(state);
+        slots.pump();
         if (!isDead(conn.ssh, err)) throw this.sessionError(vm, err);
-        this.discard(state, conn);
+        slots.discard(conn);
         if (conn.ssh.uses > 0 && !staleRetried) {
           // A reused connection may have died silently: reconnect once and retry.
           staleRetried = true;
@@ -140,10 +105,10 @@ export class SshPool {
       }
       const { channel, exit } = opened;
       conn.ssh.uses++;
-      state.sessions.granted(liveUpTo(conn, seq));
+      slots.sessions.granted(liveUpTo(conn, seq));
       channel.once("close", () => {
         conn.live.delete(seq);
-        this.release(state, conn);
+        slots.release(conn);
       });
       if (signal.aborted) {
         stopChannel(channel);
@@ -160,146 +125,46 @@ export class SshPool {
     this.closing.abort();
     const ending: Promise<void>[] = [];
     const shutdown = new JobError(ERROR_CODES.internal, "the agent is shutting down");
-    for (const state of this.states.values()) {
-      for (const waiter of state.queue.splice(0)) waiter.fail(shutdown);
-      for (const conn of state.conns.splice(0)) {
-        clearTimeout(conn.idleTimer);
-        ending.push(conn.ssh.end());
-      }
-    }
+    for (const slots of this.slots.values()) ending.push(...slots.close(shutdown));
     await Promise.all(ending);
   }
 
-  private state(vm: ServedVm): VmState {
-    let state = this.states.get(vm.name);
-    if (!state) {
-      state = {
-        vm,
-        conns: [],
-        queue: [],
-        connecting: false,
-        growAfter: 0,
-        sessions: new SessionLimit(this.maxChannels),
-      };
-      this.states.set(vm.name, state);
-    }
-    state.vm = vm;
-    return state;
-  }
-
-  /** Waits for a channel slot on some connection to the VM; `first` puts a retrying job ahead of the queue. */
-  private acquire(state: VmState, signal: AbortSignal, first: boolean): Promise<Conn> {
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise<Conn>((resolve, reject) => {
-      const onAbort = () => {
-        state.queue = state.queue.filter((w) => w !== waiter);
-        reject(signal.reason);
-      };
-      const waiter: Waiter = {
-        grant: (conn) => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(conn);
+  private slotsOf(vm: ServedVm): VmSlots {
+    let slots = this.slots.get(vm.name);
+    if (!slots) {
+      slots = new VmSlots(vm, {
+        dialer: this.dialer,
+        log: this.options.log,
+        maxChannels: this.maxChannels,
+        maxConnections: this.maxConnections,
+        idleCloseMs: this.options.idleCloseMs ?? 300_000,
+        open: () => !this.closed,
+        onConnected: () => {
+          this.connectionsOpened++;
         },
-        fail: (err) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(err);
-        },
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      if (first) state.queue.unshift(waiter);
-      else state.queue.push(waiter);
-      this.pump(state);
-    });
-  }
-
-  /** Hands free slots to waiting jobs, least busy connection first; opens another connection if they all are full. */
-  private pump(state: VmState): void {
-    while (state.queue.length) {
-      const conn = this.freeConn(state);
-      if (!conn) break;
-      const waiter = state.queue.shift() as Waiter;
-      clearTimeout(conn.idleTimer);
-      conn.active++;
-      waiter.grant(conn);
+      });
+      this.slots.set(vm.name, slots);
     }
-    if (state.queue.length) this.grow(state);
-  }
-
-  private freeConn(state: VmState): Conn | undefined {
-    let best: Conn | undefined;
-    for (const conn of state.conns) {
-      if (!conn.ssh.alive || conn.active >= state.sessions.limit) continue;
-      if (!best || conn.active < best.active) best = conn;
-    }
-    return best;
-  }
-
-  /** Opens one more connection to the VM, one handshake at a time (sshd's MaxStartups counts them). */
-  private grow(state: VmState): void {
-    if (this.closed || state.connecting || state.conns.length >= this.maxConnections) return;
-    if (state.conns.length > 0 && performance.now() < state.growAfter) return;
-    state.connecting = true;
-    const { vm } = state;
-    const onClose = (ssh: SshConnection) => {
-      const conn = state.conns.find((c) => c.ssh === ssh);
-      if (!conn) return;
-      clearTimeout(conn.idleTimer);
-      state.conns = state.conns.filter((c) => c !== conn);
-      this.pump(state);
-    };
-    this.dialer.dial(vm, onClose).then(
-      (ssh) => {
-        state.connecting = false;
-        if (this.closed) {
-          void ssh.end();
-          return;
-        }
-        this.connectionsOpened++;
-        state.conns.push({ ssh, active: 0, live: new Set(), sent: 0 });
-        this.pump(state);
-      },
-      (err: unknown) => {
-        state.connecting = false;
-        if (state.conns.some((c) => c.ssh.alive)) {
-          // The VM is served by the connections it has; the queue waits for them.
-          state.growAfter = performance.now() + 1_000;
-          this.options.log.info("ssh_extra_connection_failed", { vm: vm.name, error: err });
-          return;
-        }
-        for (const waiter of state.queue.splice(0)) waiter.fail(err);
-      },
-    );
-  }
-
-  private release(state: VmState, conn: Conn): void {
-    conn.active--;
-    this.pump(state);
-    if (conn.active === 0 && state.conns.includes(conn)) {
-      // Keepalives would hold an idle connection open forever; a fleet of hundreds adds up.
-      clearTimeout(conn.idleTimer);
-      conn.idleTimer = setTimeout(() => {
-        if (conn.active === 0) this.discard(state, conn);
-      }, this.options.idleCloseMs ?? 300_000);
-      conn.idleTimer.unref();
-    }
+    slots.vm = vm;
+    return slots;
   }
 
   /** A refused channel open: learn from it, then wait a little before the job tries again. */
   private async refusedOn(
-    state: VmState,
+    slots: VmSlots,
     conn: Conn,
     seq: number,
     err: ExecError,
     refused: number,
     signal: AbortSignal,
   ): Promise<void> {
-    const { vm } = state;
+    const { vm } = slots;
     this.refusals++;
     // Opens are answered in order: every live one sent before this one is a session the server counted.
     const ahead = liveUpTo(conn, seq - 1);
-    const verdict = state.sessions.refused(ahead);
+    const verdict = slots.sessions.refused(ahead);
     if (verdict === "refuses-all") {
-      this.pump(state);
+      slots.pump();
       throw new JobError(
         ERROR_CODES.sshConnect,
         `${vm.name} (${vm.host}:${vm.port}) refused to open an SSH session: ${err.message}`,
@@ -313,19 +178,13 @@ export class SshPool {
       });
     }
     if (refused >= MAX_REFUSALS) {
-      this.pump(state);
+      slots.pump();
       throw new JobError(
         ERROR_CODES.busy,
         `${vm.name} (${vm.host}:${vm.port}) kept refusing new SSH sessions (${refused} times); try again shortly`,
       );
     }
-    await sleep(Math.min(2 ** (refused - 1), 50), signal).finally(() => this.pump(state));
-  }
-
-  private discard(state: VmState, conn: Conn): void {
-    clearTimeout(conn.idleTimer);
-    state.conns = state.conns.filter((c) => c !== conn);
-    void conn.ssh.end();
+    await sleep(Math.min(2 ** (refused - 1), 50), signal).finally(() => slots.pump());
   }
 
   private sessionError(vm: ServedVm, err: unknown): JobError {
