@@ -7,16 +7,14 @@
  * provably its own, stopped) by the next start.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, rmSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Config, ConfigError, permissionsEnabled } from "@telecommande/shared";
 import { STOP_WITH_STDIN_ENV } from "../parent-watch.js";
 import { PERMISSIONS_OFF, renderBanner } from "./banner.js";
-import { type DemoTarget, demoConfig, startDemoTarget } from "./demo-target.js";
+import { demoConfig, startDemoTarget } from "./demo-target.js";
 import {
   type AgentCredential,
   buildEdgeConfig,
@@ -26,9 +24,10 @@ import {
 } from "./edge-config.js";
 import { formatLogLine, isConnectedLine } from "./log-format.js";
 import { type DevConfig, loadDevConfig, parseDevArgs, USAGE, UsageError } from "./options.js";
-import { portHolders } from "./port-holder.js";
-import { Child, ChildFailed, describeExit, killGroupNow, stopGroup } from "./processes.js";
-import { findSessions, SessionFile, sessionsDir } from "./session-record.js";
+import { assertPortFree, clearLeftovers, requireFile } from "./preflight.js";
+import { Child, ChildFailed } from "./processes.js";
+import { Interrupted, Session } from "./session.js";
+import { SessionFile, sessionsDir } from "./session-record.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
@@ -44,132 +43,6 @@ const TAIL_SHOWN = 15;
 
 const say = (message: string) => process.stdout.write(`[dev] ${message}\n`);
 const shout = (message: string) => process.stderr.write(`[dev] ${message}\n`);
-
-/** Ctrl-C, SIGTERM, SIGHUP or the parent gone: a normal stop. */
-class Interrupted extends Error {}
-
-/** Everything a session started, so one place can stop it all, in order. */
-class Session {
-  edge: Child | undefined;
-  readonly agents: Child[] = [];
-  demo: DemoTarget | undefined;
-  tempDir: string | undefined;
-  /** On disk while the session runs, so the next start can find what a killed one left. */
-  file: SessionFile | undefined;
-  stopping = false;
-  private cleanedUp = false;
-  private fail: (err: Error) => void = () => {};
-  /** Rejects on the first reason to stop; every startup step races it so nothing waits past it. */
-  readonly stopped = new Promise<never>((_, reject) => {
-    this.fail = reject;
-  });
-
-  constructor() {
-    this.stopped.catch(() => {});
-  }
-
-  abort(err: Error): void {
-    this.fail(err);
-  }
-
-  step<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.stopped]);
-  }
-
-  /** Watches a child: its exit before we stop is a failure of the whole session. */
-  watch(child: Child): Child {
-    child.exited.then((exit) => {
-      if (!this.stopping) this.abort(new ChildFailed(child, `${child.label} exited ${describeExit(exit)}`));
-    });
-    return child;
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    // Agents are signalled first, so none sees the edge vanish before it knows it is stopping
-    // (no reconnect attempts); then all stop in parallel, so Ctrl-C costs the slowest, not the sum.
-    await Promise.all([...this.agents, this.edge].map((child) => child?.stop()));
-    await this.demo?.close();
-    this.removeTemp();
-    this.file?.remove();
-    this.cleanedUp = true;
-  }
-
-  /** Synchronous last resort for the "exit" event (a crash, a second Ctrl-C). */
-  killNow(): void {
-    if (this.cleanedUp) return;
-    for (const child of [...this.agents, this.edge]) if (child?.pid !== undefined) killGroupNow(child.pid);
-    this.removeTemp();
-    this.file?.remove();
-  }
-
-  private removeTemp(): void {
-    if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
-    this.tempDir = undefined;
-  }
-}
-
-/** Checked before anything starts, so a broken checkout fails in a second, not after the edge is up. */
-function requireFile(path: string, fix: string): void {
-  if (!existsSync(path)) throw new Error(`${path} is missing: ${fix}`);
-}
-
-const brief = (cmdline: string) => (cmdline.length > 100 ? `${cmdline.slice(0, 99)}…` : cmdline);
-
-/** Names who holds the port, when we may see it: "in use" alone sends people hunting. */
-function portInUse(port: number): Error {
-  const holders = portHolders(port);
-  const who = holders.length
-    ? `by ${holders.map(({ pid, cmdline }) => `pid ${pid} (${brief(cmdline)})`).join(", ")}, which this checkout's npm run dev did not start; stop it (kill ${holders.map((h) => h.pid).join(" ")}) or`
-    : "(by a process we cannot see: another user's?);";
-  return new Error(`port ${port} on 127.0.0.1 is in use ${who} pick another port with PORT=<n> or --port <n>`);
-}
-
-/** Fails fast on a busy port: otherwise another edge's /health would pass for ours. */
-async function assertPortFree(port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", (err: NodeJS.ErrnoException) =>
-      reject(err.code === "EADDRINUSE" ? portInUse(port) : new Error(`cannot use port ${port}: ${err.message}`)),
-    );
-    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
-  });
-}
-
-/**
- * Looks at the sessions recorded before this one. A live one on our port: refuse, naming it.
- * Leftovers of a killed one (its launcher gone, its children not): named, then stopped.
- * Stopping them without asking is safe and what anyone would do next: they are provably that
- * session's (same boot, process group and start time as recorded, never a reused pid), and an
- * orphaned session serves nobody: no terminal shows its logs, Ctrl-C cannot reach it, and its
- * demo SSH target died with the launcher. Anything not provably ours is only ever named.
- */
-async function clearLeftovers(dir: string, port: number): Promise<void> {
-  for (const previous of findSessions(dir, ROOT)) {
-    const { record, survivors } = previous;
-    if (previous.launcherRunning) {
-      if (record.port !== port) continue;
-      throw new Error(
-        `port ${port} is used by another npm run dev (launcher pid ${record.launcher.pid}): stop it with Ctrl-C in its terminal or \`kill ${record.launcher.pid}\`, or pick another port with PORT=<n> or --port <n>`,
-      );
-    }
-    if (survivors.length) {
-      shout(
-        `a previous npm run dev (launcher pid ${record.launcher.pid}, port ${record.port}) was killed and left these running:`,
-      );
-      for (const { pid, what, cmdline } of survivors) {
-        shout(`  pid ${pid}  ${what} on port ${record.port}: ${brief(cmdline)}`);
-      }
-      shout(
-        `they are provably that session's (same boot, process group and start time as in ${previous.path}): stopping them`,
-      );
-      await Promise.all(record.groups.map((group) => stopGroup(group.pid)));
-      shout("stopped them");
-    }
-    if (record.tempDir) rmSync(record.tempDir, { recursive: true, force: true });
-    rmSync(previous.path, { force: true });
-  }
-}
 
 async function waitForHealth(session: Session, edge: Child, base: string): Promise<void> {
   const started = Date.now();
@@ -275,7 +148,7 @@ async function run(session: Session, port: number, source: DevConfig): Promise<n
   requireFile(WRANGLER, "run npm install first");
   requireFile(AGENT, "this checkout has no agent");
   const recordsDir = sessionsDir(process.env, ROOT);
-  await session.step(clearLeftovers(recordsDir, port));
+  await session.step(clearLeftovers(recordsDir, ROOT, port, shout));
   const tempDir = await mkdtemp(join(tmpdir(), "telecommande-dev-"));
   session.tempDir = tempDir;
   session.file = new SessionFile(recordsDir, port, tempDir);
