@@ -6,6 +6,14 @@ import { MCP_URL, mcpClient, mcpPost, textOf } from "./fixtures.js";
 const LIST = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "ssh_list_vms", arguments: {} } };
 
 describe("/mcp over HTTP", () => {
+  it("refuses a body over 4 MiB with 413 before reading it as JSON-RPC", async () => {
+    const big = JSON.stringify({ ...LIST, padding: "x".repeat(4 * 1024 * 1024) });
+    const res = await mcpPost(big, { Authorization: "Bearer alice-key" });
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as { error: { message: string } };
+    expect(body.error.message).toBe("Payload Too Large: Request body must not exceed 4194304 bytes");
+  });
+
   it("answers GET and DELETE with 405", async () => {
     for (const method of ["GET", "DELETE"]) {
       const res = await SELF.fetch(MCP_URL, { method, headers: { Authorization: "Bearer alice-key" } });

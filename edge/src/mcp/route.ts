@@ -2,6 +2,11 @@
  * @module `/mcp`: stateless Streamable HTTP. POST carries JSON-RPC; GET and DELETE are 405
  * because there are no sessions to stream to or end (clients otherwise hang on the SSE GET).
  */
+import {
+  DEFAULT_MAX_REQUEST_BODY_SIZE,
+  readRequestBody,
+  requestBodyTooLargeMessage,
+} from "@modelcontextprotocol/sdk/server/requestBody.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { DENIED_MESSAGE } from "@telecommande/shared";
 import { Hono } from "hono";
@@ -25,13 +30,18 @@ mcpRoute.post("/mcp", async (c) => {
     c.header("WWW-Authenticate", 'Bearer realm="la-telecommande"');
     return c.json(jsonRpcError(-32001, DENIED_MESSAGE), 401);
   }
-  const server = createServer({ config, caller, runJob: hubRunner(c.env) });
+  // The route reads the body itself (to see cancellations and progress requests), so it
+  // applies the bound the SDK's transport would: the transport skips it for a parsed body.
+  const read = await readRequestBody(c.req.raw);
+  if (read.tooLarge)
+    return c.json(jsonRpcError(-32000, requestBodyTooLargeMessage(DEFAULT_MAX_REQUEST_BODY_SIZE)), 413);
   let body: unknown;
   try {
-    body = await c.req.json();
+    body = JSON.parse(read.text);
   } catch {
     return c.json(jsonRpcError(-32700, "Parse error: the body is not valid JSON"), 400);
   }
+  const server = createServer({ config, caller, runJob: hubRunner(c.env) });
   // A client's notifications/cancelled comes on its own request, to a fresh server that runs
   // nothing: find the call's jobs on the agents' hubs and stop them there.
   for (const requestId of cancelledRequests(body)) {
