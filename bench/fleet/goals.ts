@@ -4,7 +4,7 @@
  * faster than parallel-ssh MCP is, cold and warm (≥ 10×). A goal whose rows were not run,
  * or lost hosts, says so instead of a number.
  */
-import { percentile } from "../stats.js";
+import { median } from "../stats.js";
 import type { RowResult } from "./report.js";
 
 interface Goal {
@@ -23,12 +23,6 @@ const GOALS: Goal[] = [
   { label: "parallel-ssh / MCP cold", a: "pssh", b: "mcp-cold", min: 10 },
   { label: "parallel-ssh / MCP warm", a: "pssh", b: "mcp-warm", min: 10 },
 ];
-
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((x, y) => x - y),
-    50,
-  );
 
 export function printGoals(results: RowResult[]): void {
   const sizes = [...new Set(results.map((r) => r.size))];

@@ -4,7 +4,7 @@
  * their failures grouped by message.
  */
 import os from "node:os";
-import { percentile, printTable } from "../stats.js";
+import { median, printTable } from "../stats.js";
 import { COMMAND, type HostOutcome } from "./types.js";
 
 export interface RowResult {
@@ -52,11 +52,6 @@ export function judge(result: RowResult, hosts: string[], outcomes: HostOutcome[
   result.ok.push(ok);
 }
 
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
 const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : "-");
 
 /** The table: one line per size and row, ratio to the reference row of the same size. */
