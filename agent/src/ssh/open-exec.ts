@@ -39,19 +39,3 @@ export function isRefusal(err: unknown): boolean {
 export function isDead(ssh: SshConnection, err: unknown): boolean {
   return !ssh.alive || (err instanceof Error && /not connected/i.test(err.message));
 }
-
-/** The pause before a refused open is tried again; the job's abort ends it. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}

@@ -16,7 +16,7 @@ import type { Logger } from "../log.js";
 import { Dialer } from "./dialer.js";
 import { type ExitRecord, type OpenedChannel, stopChannel } from "./exec.js";
 import type { HostKeyStore } from "./host-keys.js";
-import { type ExecError, isDead, isRefusal, openExec, sleep } from "./open-exec.js";
+import { type ExecError, isDead, isRefusal, openExec } from "./open-exec.js";
 import { type Conn, liveUpTo, VmSlots } from "./vm-slots.js";
 
 export interface PoolOptions {
@@ -42,6 +42,22 @@ export const DEFAULT_MAX_CHANNELS = 8;
 export const DEFAULT_MAX_CONNECTIONS = 4;
 /** Refusals one job sits through before it gives up as `busy`; waits grow to 50 ms, so ~2 s. */
 const MAX_REFUSALS = 50;
+
+/** The pause before a refused open is tried again; the job's abort ends it. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
 
 export class SshPool {
   private readonly slots = new Map<string, VmSlots>();

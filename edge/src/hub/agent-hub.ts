@@ -81,14 +81,17 @@ function withOutput(result: JobResult, chunks: Map<number, Chunk>): JobResult {
   return { ...result, stdout: join("stdout") + result.stdout, stderr: join("stderr") + result.stderr };
 }
 
-/** The connect timeout an agent uses by default: a VM's command may wait this long to start. */
-const AGENT_READY_MS = 10_000;
+/**
+ * Slack per wave of a fan-out: each VM's own timer covers connecting and running, but a
+ * timed-out command still gets its SIGTERM grace (up to 3 s) before it reports.
+ */
+const WAVE_SLACK_MS = 10_000;
 
 /** How long the agent may take: a fan-out runs its VMs in waves of max_parallel, each bounded. */
 function jobDeadlineMs(spec: JobSpec): number {
   if (spec.kind !== "fanout") return spec.timeout_ms;
   const waves = Math.ceil(new Set(spec.vms).size / spec.max_parallel);
-  return waves * (spec.timeout_ms + AGENT_READY_MS);
+  return waves * (spec.timeout_ms + WAVE_SLACK_MS);
 }
 
 export class AgentHub extends DurableObject<EdgeEnv> {
