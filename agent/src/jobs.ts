@@ -165,6 +165,8 @@ export class JobRunner {
       },
       { once: true },
     );
+    /** Messages about a job stop once it has answered, or once its edge is gone. */
+    const canSend = () => !state.settled && !state.silent;
     const context: JobContext = {
       vm,
       served: (name) => this.vms.get(name),
@@ -179,15 +181,13 @@ export class JobRunner {
         state.started = true;
       },
       progress: (stream, data) => {
-        if (state.settled || state.silent) return;
-        this.options.send({ type: "progress", id: job.id, seq: state.chunks++, stream, data });
+        if (canSend()) this.options.send({ type: "progress", id: job.id, seq: state.chunks++, stream, data });
       },
       tail: (text) => {
-        if (state.settled || state.silent) return;
-        this.options.send({ type: "tail", id: job.id, text });
+        if (canSend()) this.options.send({ type: "tail", id: job.id, text });
       },
       vmDone: (name, outcome) => {
-        if (state.settled || state.silent) return false;
+        if (!canSend()) return false;
         this.options.send({ type: "vm_result", id: job.id, vm: name, outcome });
         return true;
       },
