@@ -161,7 +161,7 @@ export class EdgeConnection {
         log.warn("handshake_timeout", { message: "no welcome from the edge; reconnecting" });
         ws.terminate();
       }, this.options.welcomeTimeoutMs ?? 10_000);
-      this.send({ type: "hello", agent, version, protocol: PROTOCOL_VERSION, vms: this.options.vms });
+      this.send({ type: "hello", agent, version, protocol: PROTOCOL_VERSION, vms: this.options.vms, jobs: [] });
     });
     ws.on("message", (data, isBinary) => {
       this.heartbeat?.received();

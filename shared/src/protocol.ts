@@ -6,8 +6,19 @@
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "./errors.js";
 
-/** Bumped on any incompatible change; the edge refuses an agent that speaks another. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any incompatible change; the edge refuses an agent that speaks another.
+ * 2: `hello.jobs` and `ack`, so jobs outlive a dropped connection.
+ */
+export const PROTOCOL_VERSION = 2;
+
+/**
+ * How long a job outlives a dropped edge ⇄ agent connection. The hub waits this long for the
+ * agent to come back and claim the job in its `hello`; the agent keeps running it a while
+ * longer (AGENT_HOLD_MS), since either side may notice the drop first.
+ */
+export const RECONNECT_GRACE_MS = 10_000;
+export const AGENT_HOLD_MS = 30_000;
 
 /** Largest output chunk sent in one message; keeps every frame far below WebSocket limits. */
 export const CHUNK_CHARS = 256 * 1024;
@@ -114,6 +125,12 @@ export const HelloSchema = z.object({
   version: z.string(),
   protocol: z.number().int(),
   vms: z.array(z.string()),
+  /**
+   * Jobs this agent process still holds: running, or ended with an answer the edge has not
+   * acknowledged. After a reconnect the hub keeps these and fails the others of this agent
+   * at once (they were lost with a restarted agent, or never reached it).
+   */
+  jobs: z.array(id).max(10_000).default([]),
 });
 export const WelcomeSchema = z.object({
   type: z.literal("welcome"),
@@ -195,6 +212,12 @@ export const VmResultSchema = z.object({ type: z.literal("vm_result"), id, vm: v
  */
 export const TailSchema = z.object({ type: z.literal("tail"), id, text: z.string().max(TAIL_CHARS) });
 export const CancelSchema = z.object({ type: z.literal("cancel"), id });
+/**
+ * Edge → agent: the hub has the job's whole answer (or gave up on it); the agent forgets
+ * it. Until then the agent keeps every `progress`, `vm_result`, `result` and `error` it
+ * sent for the job and sends them again after a reconnect; the hub ignores repeats.
+ */
+export const AckSchema = z.object({ type: z.literal("ack"), id });
 export const PingSchema = z.object({ type: z.literal("ping") });
 export const PongSchema = z.object({ type: z.literal("pong") });
 
@@ -208,6 +231,7 @@ export const MessageSchema = z.discriminatedUnion("type", [
   TailSchema,
   ErrorSchema,
   CancelSchema,
+  AckSchema,
   PingSchema,
   PongSchema,
 ]);
@@ -223,6 +247,8 @@ export type ErrorMessage = z.infer<typeof ErrorSchema>;
 export type VmOutcome = z.infer<typeof VmOutcomeSchema>;
 export type VmResultMessage = z.infer<typeof VmResultSchema>;
 export type Message = z.infer<typeof MessageSchema>;
+/** A message as written: fields with a default may be left out. */
+export type OutgoingMessage = z.input<typeof MessageSchema>;
 
 /** Exact frames for heartbeats, so the edge can answer them without waking up. */
 export const PING_FRAME = '{"type":"ping"}';
@@ -249,7 +275,7 @@ export function parseMessage(raw: unknown): ParseResult {
 }
 
 /** Serializes a message; the type keeps callers from sending anything off-protocol. */
-export function encodeMessage(message: Message): string {
+export function encodeMessage(message: OutgoingMessage): string {
   return JSON.stringify(message);
 }
 
