@@ -33,6 +33,8 @@ export interface StartAgentOptions {
   /** SSH connections at once to one VM. */
   maxConnectionsPerVm?: number;
   sshReadyTimeoutMs?: number;
+  /** How long jobs keep running while the edge is away (default AGENT_HOLD_MS). */
+  holdMs?: number;
 }
 
 export interface AgentHandle {
@@ -88,6 +90,7 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
     pool,
     log,
     send: (message) => connection?.send(message),
+    holdMs: options.holdMs,
   });
   connection = new EdgeConnection({
     edgeUrl: options.edgeUrl,
@@ -98,7 +101,11 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
     log,
     onJob: (job) => jobs.handle(job),
     onCancel: (id) => jobs.cancel(id),
-    onDisconnect: (reason) => jobs.cancelAll(reason),
+    onAck: (id) => jobs.ack(id),
+    heldJobs: () => jobs.heldJobs(),
+    onReady: () => jobs.connected(),
+    // Jobs outlive a dropped connection: they run on while the agent reconnects.
+    onDisconnect: (reason) => jobs.disconnected(reason),
     heartbeatMs: options.heartbeatMs,
     backoff: options.backoff,
     welcomeTimeoutMs: options.welcomeTimeoutMs,

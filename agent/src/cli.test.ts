@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PROTOCOL_VERSION } from "@telecommande/shared";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseCli } from "./cli.js";
 import { startFakeEdge } from "./testing/fake-edge.js";
@@ -195,7 +196,7 @@ describe("the binary against a local edge and SSH server", () => {
       const socket = await edge.nextSocket(10_000);
       expect(socket.headers.authorization).toBe("Bearer tok-for-the-binary");
       expect(await socket.next((m) => m.type === "hello")).toMatchObject({ agent: "dc1", vms: ["vm1"] });
-      socket.send({ type: "welcome", protocol: 1, agent: "dc1" });
+      socket.send({ type: "welcome", protocol: PROTOCOL_VERSION, agent: "dc1" });
       socket.send({
         type: "job",
         id: "b1",

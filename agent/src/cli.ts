@@ -5,7 +5,7 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { agentConnectUrl } from "./connection.js";
+import { agentConnectUrl } from "./edge-url.js";
 
 export const USAGE = `Usage: telecommande-agent [options]
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { PING_FRAME, PONG_FRAME, PROTOCOL_VERSION } from "@telecommande/shared";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type AgentHandle, agentVersion, startAgent } from "./agent.js";
-import { agentConnectUrl } from "./connection.js";
+import { agentConnectUrl } from "./edge-url.js";
 import { createLogger } from "./log.js";
 import { type EdgeSocket, type FakeEdge, startFakeEdge } from "./testing/fake-edge.js";
 import { eventually } from "./testing/job-harness.js";
@@ -35,7 +35,7 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function start(overrides: { heartbeatMs?: number } = {}): AgentHandle {
+function start(overrides: { heartbeatMs?: number; holdMs?: number } = {}): AgentHandle {
   const log = createLogger({
     agent: "default",
     level: "debug",
@@ -53,6 +53,7 @@ function start(overrides: { heartbeatMs?: number } = {}): AgentHandle {
     log,
     backoff: { table: [20, 40], capMs: 60 },
     heartbeatMs: overrides.heartbeatMs ?? 5000,
+    holdMs: overrides.holdMs,
   });
   return agent;
 }
@@ -87,6 +88,7 @@ describe("the edge connection", () => {
       version: agentVersion(),
       protocol: PROTOCOL_VERSION,
       vms: ["vm1"],
+      jobs: [],
     });
     expect(agentVersion()).toMatch(/^\d+\.\d+\.\d+/);
     socket.send({ type: "welcome", protocol: PROTOCOL_VERSION, agent: "default" });
@@ -117,6 +119,8 @@ describe("the edge connection", () => {
   it("answers garbage with bad_message errors and keeps working", async () => {
     start();
     const socket = await welcome();
+    // An ack, even of a job this agent does not know, is protocol: no answer.
+    socket.send({ type: "ack", id: "nobody" });
     socket.send("this is not json");
     socket.send(Buffer.from([1, 2, 3]));
     socket.send({ type: "job", id: "x" });
@@ -138,8 +142,41 @@ describe("the edge connection", () => {
     expect(agent?.state).toBe("ready");
   });
 
-  it("reconnects after the edge closes, cancelling running jobs on the remote side", async () => {
+  it("keeps a job running across a reconnect: the next hello names it, its answer follows the welcome", async () => {
     start();
+    const first = await welcome();
+    const job = { type: "job", id: "long", caller: "a", vm: "vm1", kind: "exec", timeout_ms: 60_000 };
+    first.send({ ...job, command: "sleep 0.5; echo survived" });
+    await eventually(() => ssh.execs.some((c) => c.includes("echo survived")));
+    const killsBefore = ssh.signals.length;
+    first.ws.close(1012, "edge restarting");
+    const second = await edge.nextSocket();
+    expect(await second.next((m) => m.type === "hello")).toMatchObject({ jobs: ["long"] });
+    expect(logs.find((l) => l.event === "disconnected")).toMatchObject({ code: 1012, reason: "edge restarting" });
+    expect(logs.find((l) => l.event === "jobs_held")).toMatchObject({ running_jobs: 1, hold_ms: 30_000 });
+    await eventually(() => logs.some((l) => l.event === "job_end" && l.job_id === "long"), 5000);
+    // Not welcomed yet: the hub would not route the answer from this socket.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(second.messages().filter((m) => m.id === "long")).toEqual([]);
+    second.send({ type: "welcome", protocol: PROTOCOL_VERSION, agent: "default" });
+    expect(await second.next((m) => m.type === "result")).toMatchObject({
+      id: "long",
+      result: { stdout: "survived\n", return_code: 0 },
+    });
+    expect(ssh.signals.length).toBe(killsBefore);
+
+    // Acknowledged: forgotten, so the next hello no longer names it; and no answer to the ack.
+    second.send({ type: "ack", id: "long" });
+    second.send({ type: "ping" });
+    await eventually(() => second.frames.includes(PONG_FRAME));
+    second.ws.close(1012, "edge restarting again");
+    const third = await edge.nextSocket();
+    expect(await third.next((m) => m.type === "hello")).toMatchObject({ jobs: [] });
+    expect(second.messages().filter((m) => m.type === "error")).toEqual([]);
+  });
+
+  it("kills held jobs on the remote side when the edge stays away past the hold", async () => {
+    start({ holdMs: 300 });
     const first = await welcome();
     first.send({
       type: "job",
@@ -152,18 +189,19 @@ describe("the edge connection", () => {
     });
     await eventually(() => ssh.execs.some((c) => c.includes("sleep 30")));
     const killsBefore = ssh.signals.length;
+    edge.refuse = () => 503;
     first.ws.close(1012, "edge restarting");
-    const second = await welcome();
-    expect(logs.find((l) => l.event === "disconnected")).toMatchObject({ code: 1012, reason: "edge restarting" });
     await eventually(() => ssh.signals.length > killsBefore);
     expect(ssh.signals.at(-1)).toBe("TERM");
-    expect(logs.find((l) => l.event === "job_end" && l.job_id === "long")).toMatchObject({
-      status: "agent_disconnected",
+    expect(logs.find((l) => l.event === "jobs_abandoned")).toMatchObject({
+      count: 1,
+      reason: "the edge did not come back within 300 ms",
     });
-    // Nothing about the old job leaks onto the new connection.
+    edge.refuse = () => null;
+    const second = await welcome();
+    expect(second.messages().find((m) => m.type === "hello")).toMatchObject({ jobs: [] });
     await new Promise((r) => setTimeout(r, 50));
     expect(second.messages().filter((m) => m.id === "long")).toEqual([]);
-    expect(logs.filter((l) => l.event === "connected")).toHaveLength(2);
   });
 
   it("logs auth_failed on 401 and keeps retrying with backoff until the token is accepted", async () => {

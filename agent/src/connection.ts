@@ -13,35 +13,9 @@ import {
 } from "@telecommande/shared";
 import WebSocket from "ws";
 import { Backoff, type BackoffOptions } from "./backoff.js";
+import { agentConnectUrl, displayUrl } from "./edge-url.js";
 import { Heartbeat } from "./heartbeat.js";
 import type { Logger } from "./log.js";
-
-/** Edge base URL → its agent endpoint: http→ws, https→wss, path `/agent/connect`. Throws on a bad URL. */
-export function agentConnectUrl(edgeUrl: string): URL {
-  let url: URL;
-  try {
-    url = new URL(edgeUrl);
-  } catch {
-    throw new Error(`edge URL "${edgeUrl}" is not a valid URL (expected e.g. http://127.0.0.1:8787)`);
-  }
-  const schemes: Record<string, string> = { "http:": "ws:", "https:": "wss:", "ws:": "ws:", "wss:": "wss:" };
-  const scheme = schemes[url.protocol];
-  if (!scheme) throw new Error(`edge URL "${url.protocol}//…" must use http, https, ws or wss`);
-  url.protocol = scheme;
-  const base = url.pathname.replace(/\/+$/, "");
-  url.pathname = base.endsWith("/agent/connect") ? base : `${base}/agent/connect`;
-  url.search = "";
-  url.hash = "";
-  return url;
-}
-
-/** The URL as it may appear in a log: no user info. */
-function displayUrl(url: URL): string {
-  const copy = new URL(url);
-  copy.username = "";
-  copy.password = "";
-  return copy.toString();
-}
 
 export interface EdgeConnectionOptions {
   edgeUrl: string;
@@ -52,7 +26,16 @@ export interface EdgeConnectionOptions {
   log: Logger;
   onJob: (job: Job) => void;
   onCancel: (id: string) => void;
-  /** The socket closed: running jobs must be cancelled. */
+  /** The edge has a job's whole answer (or gave up on it). */
+  onAck: (id: string) => void;
+  /** Jobs this process still holds, announced in every `hello` so the hub keeps them. */
+  heldJobs: () => string[];
+  /**
+   * The edge welcomed this socket: from now on the hub routes the held jobs to it, and
+   * `send` sends. Anything a job must resend after a reconnect goes out here, first.
+   */
+  onReady: () => void;
+  /** A socket closed, or an attempt to open one failed: `send` drops until the next `onReady`. */
   onDisconnect: (reason: string) => void;
   heartbeatMs?: number;
   backoff?: BackoffOptions;
@@ -62,6 +45,9 @@ export interface EdgeConnectionOptions {
 }
 
 export type ConnectionState = "connecting" | "handshake" | "ready" | "waiting" | "stopped";
+
+/** At most this many ids in `hello.jobs`: the edge refuses a longer list. */
+const HELLO_JOBS_MAX = 10_000;
 
 export class EdgeConnection {
   private readonly url: URL;
@@ -90,9 +76,12 @@ export class EdgeConnection {
     this.open();
   }
 
-  /** Sends on the live socket; false when there is none (the edge fails such jobs on its side). */
+  /**
+   * Sends on the socket once the edge has welcomed it; false otherwise. Not before: the hub
+   * only routes a job's messages to a new socket once it has read that socket's `hello`.
+   */
   send(message: Message): boolean {
-    return this.sendRaw(encodeMessage(message));
+    return this.stateValue === "ready" && this.sendRaw(encodeMessage(message));
   }
 
   async stop(): Promise<void> {
@@ -161,7 +150,16 @@ export class EdgeConnection {
         log.warn("handshake_timeout", { message: "no welcome from the edge; reconnecting" });
         ws.terminate();
       }, this.options.welcomeTimeoutMs ?? 10_000);
-      this.send({ type: "hello", agent, version, protocol: PROTOCOL_VERSION, vms: this.options.vms, jobs: [] });
+      this.sendRaw(
+        encodeMessage({
+          type: "hello",
+          agent,
+          version,
+          protocol: PROTOCOL_VERSION,
+          vms: this.options.vms,
+          jobs: this.held(),
+        }),
+      );
     });
     ws.on("message", (data, isBinary) => {
       this.heartbeat?.received();
@@ -199,7 +197,7 @@ export class EdgeConnection {
     const parsed = parseMessage(raw);
     if (!parsed.ok) {
       log.warn("bad_message", { error: parsed.error });
-      this.send({ type: "error", code: "bad_message", message: parsed.error });
+      this.sendRaw(encodeMessage({ type: "error", code: "bad_message", message: parsed.error }));
       return;
     }
     const msg = parsed.message;
@@ -213,6 +211,9 @@ export class EdgeConnection {
       case "cancel":
         this.options.onCancel(msg.id);
         return;
+      case "ack":
+        this.options.onAck(msg.id);
+        return;
       case "ping":
         this.sendRaw(PONG_FRAME);
         return;
@@ -222,9 +223,11 @@ export class EdgeConnection {
         // Never answer an error with an error: two confused peers would loop forever.
         log.warn("edge_error", { code: msg.code, message: msg.message, job_id: msg.id });
         return;
-      default:
-        log.warn("bad_message", { error: `unexpected "${msg.type}" message from the edge` });
-        this.send({ type: "error", code: "bad_message", message: `unexpected "${msg.type}" message from the edge` });
+      default: {
+        const message = `unexpected "${msg.type}" message from the edge`;
+        log.warn("bad_message", { error: message });
+        this.sendRaw(encodeMessage({ type: "error", code: "bad_message", message }));
+      }
     }
   }
 
@@ -247,6 +250,15 @@ export class EdgeConnection {
       protocol,
       vms: this.options.vms.length,
     });
+    if (this.stateValue === "ready") this.options.onReady();
+  }
+
+  private held(): string[] {
+    const ids = this.options.heldJobs();
+    if (ids.length <= HELLO_JOBS_MAX) return ids;
+    // The jobs left out are failed by the hub; still better than a refused hello.
+    this.options.log.warn("too_many_held_jobs", { held: ids.length, announced: HELLO_JOBS_MAX });
+    return ids.slice(0, HELLO_JOBS_MAX);
   }
 
   /** Logs a failed attempt: the first of a streak always, then at most every failureLogEveryMs. */

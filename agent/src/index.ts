@@ -3,8 +3,8 @@ export { type AgentHandle, agentVersion, defaultDataDir, type StartAgentOptions,
 export { BACKOFF_CAP_MS, BACKOFF_TABLE_MS, backoffDelay } from "./backoff.js";
 export { type CliOptions, parseCli, USAGE } from "./cli.js";
 export { type AgentConfig, loadAgentConfig, type ServedVm, selectServedVms } from "./config.js";
-export { agentConnectUrl } from "./connection.js";
 export { parseDistro } from "./distro.js";
+export { agentConnectUrl } from "./edge-url.js";
 export { createLogger, type Logger, type LogLevel, maskSecrets } from "./log.js";
 export { probeTcp } from "./probe.js";
 export { HostKeyStore } from "./ssh/host-keys.js";

@@ -1,6 +1,8 @@
 /**
  * @module Drives a JobRunner + SshPool without any WebSocket: jobs go in as messages,
  * and every message the runner sends is recorded, with a promise for each job's answer.
+ * The harness plays the edge connection: it can drop and come back, and while it is down
+ * the runner's messages are lost, as on a socket that is gone or not yet welcomed.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,13 +25,20 @@ export type JobInput = { vm: string; id?: string; caller?: string; timeout_ms?: 
 export interface Harness {
   runner: JobRunner;
   pool: SshPool;
+  /** Messages that reached the edge, in order. */
   sent: Message[];
+  /** Messages the runner sent while the connection was down: lost. */
+  lost: Message[];
   logs: Record<string, unknown>[];
   dataDir: string;
   /** Submits a job (an exec unless it says otherwise) and resolves with its one final message. */
   run(job: JobInput): { id: string; done: Promise<Final> };
   progress(id: string): Extract<Message, { type: "progress" }>[];
   finals(id: string): Final[];
+  /** The connection drops: what the runner sends from now on is lost. */
+  disconnect(reason?: string): void;
+  /** The connection is ready again (welcomed). */
+  reconnect(): void;
   close(): Promise<void>;
 }
 
@@ -44,10 +53,14 @@ export function createHarness(
     limitBytes?: number;
     readyTimeoutMs?: number;
     idleCloseMs?: number;
+    holdMs?: number;
+    journalMaxBytes?: number;
   } = {},
 ): Harness {
   const dataDir = mkdtempSync(join(tmpdir(), "tc-jobs-"));
   const sent: Message[] = [];
+  const lost: Message[] = [];
+  let online = true;
   const logs: Record<string, unknown>[] = [];
   const waiters = new Map<string, (m: Final) => void>();
   const log = createLogger({ agent: "test", level: "debug", sink: (l) => logs.push(JSON.parse(l)) });
@@ -66,7 +79,13 @@ export function createHarness(
     log,
     chunkChars: options.chunkChars,
     limitBytes: options.limitBytes,
+    holdMs: options.holdMs,
+    journalMaxBytes: options.journalMaxBytes,
     send: (m) => {
+      if (!online) {
+        lost.push(m);
+        return;
+      }
       sent.push(m);
       if ((m.type === "result" || m.type === "error") && m.id) waiters.get(m.id)?.(m);
     },
@@ -88,6 +107,15 @@ export function createHarness(
     progress: (id) =>
       sent.filter((m): m is Extract<Message, { type: "progress" }> => m.type === "progress" && m.id === id),
     finals,
+    lost,
+    disconnect(reason = "the edge connection closed (code 1006)") {
+      online = false;
+      runner.disconnected(reason);
+    },
+    reconnect() {
+      online = true;
+      runner.connected();
+    },
     async close() {
       runner.cancelAll("test over");
       await pool.close();
