@@ -3,18 +3,12 @@
  * notifications/cancelled on a request of its own) stops the remote command, one VM or a
  * whole fan-out; `ps` on the target then finds nothing of it.
  */
-import { execFileSync } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { TOOL_NAMES } from "@telecommande/shared";
 import { describe, expect, it } from "vitest";
 import { sshdAvailable, VM, waitFor } from "./harness/index.js";
+import { processesWith } from "./harness/jobs.js";
 import { useStack } from "./harness/use-stack.js";
-
-/** Processes on this machine (the VMs' machine) whose command line holds `token`. */
-function processesWith(token: string): string[] {
-  const lines = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" }).split("\n");
-  return lines.filter((line) => line.includes(token) && !line.includes("ps -eo"));
-}
 
 describe.skipIf(!sshdAvailable())("cancellation", () => {
   const env = useStack();

@@ -66,6 +66,7 @@ describe.skipIf(!sshdAvailable())("tools end to end", () => {
       expect(tool?.description?.length).toBeGreaterThan(10);
     }
     expect(Object.keys(byName.get(TOOL_NAMES.runCommand)?.inputSchema.properties ?? {}).sort()).toEqual([
+      "background",
       "command",
       "timeout_s",
       "vm_name",

@@ -20,6 +20,7 @@ import { type AuthMode, connectMcp } from "./mcp.js";
 import { freePort } from "./ports.js";
 import { onProcessExit } from "./proc.js";
 import { type Sshd, type SshdLimits, startSshd } from "./sshd.js";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 
 export * from "./agent.js";
 export * from "./edge.js";
@@ -28,6 +29,7 @@ export * from "./many-hosts.js";
 export * from "./mcp.js";
 export * from "./ports.js";
 export * from "./sshd.js";
+export * from "./tcp-proxy.js";
 
 export interface StackOptions {
   /** With a `users` key (default) or open mode (no `users` key). */
@@ -36,6 +38,8 @@ export interface StackOptions {
   sshdLimits?: SshdLimits;
   /** VMs and groups beside the standard five (admin may use the groups); a function gets the stack's sshd. */
   extra?: ExtraVms | ((sshd: Sshd) => ExtraVms);
+  /** The agent dials the edge through a TCP relay the test can cut (`stack.relay`). */
+  relay?: boolean;
 }
 
 export interface Stack extends Fleet {
@@ -43,6 +47,8 @@ export interface Stack extends Fleet {
   sshd: Sshd;
   edge: Edge;
   agent: Agent;
+  /** With `relay`: the agent's path to the edge, which a test can cut. */
+  relay?: TcpProxy;
   /** Where the agent's full config (with keys) was written. */
   configPath: string;
   /** Connects an MCP client; it is closed by `stop()`. */
@@ -112,11 +118,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const configPath = path.join(dir, "config.yaml");
     writeFileSync(configPath, stringify(fleet.config), { mode: 0o600 });
     const edge = adopt(await startEdge({ dir: path.join(dir, "edge"), edgeConfig: fleet.edgeConfig }));
+    const edgePort = Number(new URL(edge.url).port);
+    const relay = options.relay ? adopt(await startTcpProxy({ host: "127.0.0.1", port: edgePort })) : undefined;
     const agent = adopt(
       await startAgent({
         dir: path.join(dir, "agent"),
         configPath,
-        edgeUrl: edge.url,
+        edgeUrl: relay?.url ?? edge.url,
         token: fleet.agentToken,
         name: AGENT_NAME,
       }),
@@ -126,6 +134,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       sshd,
       edge,
       agent,
+      ...(relay ? { relay } : {}),
       dir,
       configPath,
       connect: async (key, mode) => {

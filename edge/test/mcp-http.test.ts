@@ -82,11 +82,13 @@ describe("/mcp over HTTP", () => {
     await client.close();
   });
 
-  it("lists the original's four tools and ssh_run_parallel, with output schemas and annotations", async () => {
+  it("lists the original's four tools, ssh_run_parallel and the job tools, with output schemas and annotations", async () => {
     const client = await mcpClient("Bearer alice-key");
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
       "ssh_is_vm_up",
+      "ssh_job_cancel",
+      "ssh_job_status",
       "ssh_list_vms",
       "ssh_run_command",
       "ssh_run_parallel",

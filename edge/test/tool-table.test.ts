@@ -31,15 +31,19 @@ describe("the tool table", () => {
     expect(hints.ssh_vm_distro_info?.readOnlyHint).toBe(true);
     expect(hints.ssh_run_command).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     expect(hints.ssh_run_parallel).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(hints.ssh_job_status?.readOnlyHint).toBe(true);
+    expect(hints.ssh_job_cancel).toMatchObject({ readOnlyHint: false, destructiveHint: true });
   });
 
-  it("names the job each VM tool sends; ssh_list_vms is answered by the edge alone", () => {
+  it("names the job each VM tool sends; ssh_list_vms and the job tools are answered by the edge alone", () => {
     expect(Object.fromEntries(TOOLS.map((t) => [t.name, t.job]))).toEqual({
       ssh_list_vms: null,
       ssh_is_vm_up: "probe",
       ssh_vm_distro_info: "distro",
       ssh_run_command: "exec",
       ssh_run_parallel: "fanout",
+      ssh_job_status: null,
+      ssh_job_cancel: null,
     });
   });
 });

@@ -1,106 +1,47 @@
 /**
  * @module AgentHub: one Durable Object per agent. Holds the agent's WebSocket (hibernation
- * API; heartbeats are answered without waking it), sends jobs, gathers their output and
- * fails every pending job the moment the agent goes away.
+ * API; heartbeats are answered without waking it), sends jobs and gathers their answers.
+ * A dropped connection does not end a job: the agent has RECONNECT_GRACE_MS to come back
+ * and claim it in its `hello`. Background jobs live in the hub's SQLite (see JobStore).
  */
-
 import { DurableObject } from "cloudflare:workers";
 import {
-  encodeMessage,
   HEARTBEAT_MS,
-  type JobResult,
   type Message,
   PING_FRAME,
   PONG_FRAME,
   PROTOCOL_VERSION,
   parseMessage,
-  type VmOutcome,
+  RECONNECT_GRACE_MS,
 } from "@telecommande/shared";
 import type { EdgeEnv } from "../env.js";
 import { log } from "../log.js";
-import { failure, type JobOutcome, type JobSpec, type JobWatcher, tell } from "./outcome.js";
+import { type BackgroundStart, type JobPart, partOf, startRecord } from "./background.js";
+import { JobStore } from "./job-store.js";
+import { JobTable, lostOutcome } from "./job-table.js";
+import { failure, type JobOutcome, type JobSpec, type JobWatcher } from "./outcome.js";
+import { jobDeadlineMs, newPending } from "./pending.js";
+import { type Attachment, attachment, send } from "./sockets.js";
 
 /** Header by which the Worker tells the hub which agent its token authenticated. */
 export const AGENT_HEADER = "X-Telecommande-Agent";
 
-/** Extra time the edge waits beyond a job's own timeout, for the agent to report it. */
-const GRACE_MS = 5_000;
-
-/** Survives hibernation with the socket. */
-interface Attachment {
-  agent: string;
-  ready: boolean;
-  vms: string[];
-}
-
-interface Chunk {
-  stream: "stdout" | "stderr";
-  data: string;
-}
-
-interface Pending {
-  ws: WebSocket;
-  resolve: (outcome: JobOutcome) => void;
-  timer: ReturnType<typeof setTimeout>;
-  /** Output chunks by sequence number; they may arrive in any order. */
-  chunks: Map<number, Chunk>;
-  /** A fan-out's VM outcomes as they arrive. */
-  vms: Map<string, VmOutcome>;
-  /** VMs the fan-out names (for progress), 0 for other jobs. */
-  total: number;
-  /** Someone watching the job: hears its tail and each VM done. */
-  watch?: JobWatcher;
-  /** The MCP call it serves (see callKey): a cancellation of that call ends it. */
-  call?: string;
-  /** The result, held until all the chunks (and VM outcomes) it announces have arrived. */
-  final?: { result: JobResult; chunks: number };
-}
-
-function attachment(ws: WebSocket): Attachment | null {
-  return (ws.deserializeAttachment() as Attachment | null) ?? null;
-}
-
-function send(ws: WebSocket, message: Message): boolean {
-  try {
-    ws.send(encodeMessage(message));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Output streamed in progress chunks comes first, in sequence order; the result carries the rest. */
-function withOutput(result: JobResult, chunks: Map<number, Chunk>): JobResult {
-  if (result.kind !== "exec" || !chunks.size) return result;
-  const ordered = [...chunks.entries()].sort(([a], [b]) => a - b).map(([, chunk]) => chunk);
-  const join = (stream: Chunk["stream"]) =>
-    ordered
-      .filter((c) => c.stream === stream)
-      .map((c) => c.data)
-      .join("");
-  return { ...result, stdout: join("stdout") + result.stdout, stderr: join("stderr") + result.stderr };
-}
-
-/**
- * Slack per wave of a fan-out: each VM's own timer covers connecting and running, but a
- * timed-out command still gets its SIGTERM grace (up to 3 s) before it reports.
- */
-const WAVE_SLACK_MS = 10_000;
-
-/** How long the agent may take: a fan-out runs its VMs in waves of max_parallel, each bounded. */
-function jobDeadlineMs(spec: JobSpec): number {
-  if (spec.kind !== "fanout") return spec.timeout_ms;
-  const waves = Math.ceil(new Set(spec.vms).size / spec.max_parallel);
-  return waves * (spec.timeout_ms + WAVE_SLACK_MS);
-}
+/** While background jobs run, the hub checks their deadlines and connections this often. */
+const ALARM_EVERY_MS = 5_000;
 
 export class AgentHub extends DurableObject<EdgeEnv> {
-  private readonly pending = new Map<string, Pending>();
+  private readonly jobs: JobTable;
   private readonly lastSeen = new WeakMap<WebSocket, number>();
+  private readonly store: JobStore;
   private watchdog: ReturnType<typeof setInterval> | undefined;
 
   constructor(ctx: DurableObjectState, env: EdgeEnv) {
     super(ctx, env);
+    this.store = new JobStore(ctx.storage.sql);
+    this.jobs = new JobTable(this.store, () => {
+      if (this.watchdog) clearInterval(this.watchdog);
+      this.watchdog = undefined;
+    });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
 
@@ -110,14 +51,15 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     if (!agent || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected an authenticated WebSocket upgrade", { status: 426 });
     }
-    // One live connection per agent: a reconnecting agent replaces its stale socket.
+    // One live connection per agent: a reconnecting agent replaces its stale socket; its jobs
+    // wait for the newcomer's hello to claim them.
     for (const old of this.ctx.getWebSockets()) {
-      this.drop(old, "the agent reconnected; the job was lost with its previous connection");
+      this.orphan(old, "the agent reconnected");
       old.close(4000, "replaced by a newer connection");
     }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ agent, ready: false, vms: [] } satisfies Attachment);
+    server.serializeAttachment({ agent, conn: crypto.randomUUID(), ready: false, vms: [] } satisfies Attachment);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -134,41 +76,24 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     const msg = parsed.message;
     switch (msg.type) {
       case "hello":
-        return this.onHello(ws, att, msg.agent, msg.protocol, msg.version, msg.vms);
-      case "progress": {
-        const job = this.jobOf(msg.id, ws);
-        job?.chunks.set(msg.seq, { stream: msg.stream, data: msg.data });
-        this.completeIfReady(msg.id);
-        return;
-      }
-      case "vm_result": {
-        const job = this.jobOf(msg.id, ws);
-        if (job && !job.vms.has(msg.vm)) {
-          job.vms.set(msg.vm, msg.outcome);
-          tell(job.watch, { kind: "vm", vm: msg.vm, ok: msg.outcome.ok, done: job.vms.size, total: job.total });
-        }
-        this.completeIfReady(msg.id);
-        return;
-      }
-      case "tail": {
-        tell(this.jobOf(msg.id, ws)?.watch, { kind: "tail", text: msg.text });
-        return;
-      }
-      case "result": {
-        const job = this.jobOf(msg.id, ws);
-        if (job) job.final = { result: msg.result, chunks: msg.chunks };
-        this.completeIfReady(msg.id);
-        return;
-      }
-      case "error":
-        if (msg.id) this.settle(msg.id, failure(msg.code, msg.message));
-        else log("warn", "agent_error", { agent: att.agent, code: msg.code, message: msg.message });
-        return;
+        return this.onHello(ws, att, msg);
       case "ping":
-        ws.send(PONG_FRAME);
-        return;
+        return ws.send(PONG_FRAME);
       case "pong":
         return;
+      case "progress":
+      case "vm_result":
+      case "tail":
+      case "result":
+      case "error": {
+        if (!msg.id) {
+          log("warn", "agent_error", { agent: att.agent, code: (msg as { code?: string }).code, message: msg });
+          return;
+        }
+        const job = this.jobs.jobOf(msg.id, att.conn);
+        if (job) this.jobs.piece(ws, msg.id, job, msg);
+        return;
+      }
       default:
         send(ws, { type: "error", code: "bad_message", message: `unexpected "${msg.type}" message from an agent` });
     }
@@ -176,7 +101,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     log("info", "agent_disconnected", { agent: attachment(ws)?.agent, code, reason });
-    this.drop(ws, `the agent disconnected during the job (WebSocket closed, code ${code})`);
+    this.orphan(ws, `the agent disconnected during the job (WebSocket closed, code ${code})`);
     // Complete the closing handshake, so an agent that is shutting down is not kept waiting.
     try {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, "closing");
@@ -187,28 +112,57 @@ export class AgentHub extends DurableObject<EdgeEnv> {
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     log("warn", "agent_socket_error", { agent: attachment(ws)?.agent, error: String(error) });
-    this.drop(ws, "the agent's connection failed during the job");
+    this.orphan(ws, "the agent's connection failed during the job");
   }
 
-  /** RPC from the Worker: run one job on this agent. Never throws; errors are values. */
+  /** RPC from the Worker: run one job on this agent and wait for it. Never throws; errors are values. */
   async runJob(agent: string, spec: JobSpec, watch?: JobWatcher, call?: string): Promise<JobOutcome> {
-    const ws = this.ctx.getWebSockets().find((s) => s.readyState === WebSocket.OPEN && attachment(s)?.ready === true);
+    const ws = this.readySocket();
     if (!ws) return failure("agent_unavailable", `agent "${agent}" is not connected`);
     const id = crypto.randomUUID();
-    const deadline = jobDeadlineMs(spec) + GRACE_MS;
+    const deadline = jobDeadlineMs(spec);
     return new Promise<JobOutcome>((resolve) => {
       const timer = setTimeout(() => {
-        send(ws, { type: "cancel", id });
-        this.settle(id, failure("timeout", `no answer from agent "${agent}" within ${Math.round(deadline / 1000)} s`));
+        send(this.socketOf(this.jobs.get(id)?.conn), { type: "cancel", id });
+        this.jobs.settle(
+          id,
+          failure("timeout", `no answer from agent "${agent}" within ${Math.round(deadline / 1000)} s`),
+        );
       }, deadline);
-      const total = spec.kind === "fanout" ? new Set(spec.vms).size : 0;
-      this.pending.set(id, { ws, resolve, timer, chunks: new Map(), vms: new Map(), total, watch, call });
-      if (!this.lastSeen.has(ws)) this.lastSeen.set(ws, Date.now());
-      this.startWatchdog();
-      if (!send(ws, { type: "job", id, ...spec })) {
-        this.settle(id, failure("agent_disconnected", `agent "${agent}" connection is closing`));
-      }
+      const conn = attachment(ws)?.conn ?? null;
+      const fields = { conn, resolve, stored: false, deadline: Date.now() + deadline, timer, watch, call, spec };
+      this.jobs.add(id, newPending(fields));
+      this.dispatch(ws, id, spec, agent);
     });
+  }
+
+  /** RPC: start a background job; null once it runs, else why it could not start (also recorded). */
+  async startJob(agent: string, spec: JobSpec, start: BackgroundStart): Promise<JobOutcome | null> {
+    const ws = this.readySocket();
+    const { record, refusal } = startRecord(this.store, agent, spec, start, ws ? attachment(ws)?.conn : undefined);
+    this.store.create(record);
+    if (refusal) return refusal;
+    this.jobs.add(start.id, newPending({ conn: record.conn, stored: true, deadline: record.deadline, spec }));
+    await this.keepAlarm();
+    this.dispatch(ws as WebSocket, start.id, spec, agent);
+    return null;
+  }
+
+  /** RPC: a background job's part on this agent, for its caller only. */
+  async jobPart(id: string, caller: string): Promise<JobPart | null> {
+    return partOf(this.store, id, caller);
+  }
+
+  /** RPC: cancel a background job of `caller`; its part afterwards (null: not the caller's, or unknown). */
+  async cancelJob(id: string, caller: string): Promise<JobPart | null> {
+    const stored = this.store.get(id);
+    if (!stored || stored.caller !== caller) return null;
+    if (stored.endedAt === null) {
+      this.jobs.reviveAll();
+      send(this.socketOf(this.jobs.get(id)?.conn), { type: "cancel", id });
+      this.jobs.settle(id, failure("cancelled", "cancelled by the client; the remote command was stopped"));
+    }
+    return partOf(this.store, id, caller);
   }
 
   /**
@@ -218,23 +172,55 @@ export class AgentHub extends DurableObject<EdgeEnv> {
    */
   async cancelCall(call: string): Promise<number> {
     let cancelled = 0;
-    for (const [id, job] of this.pending) {
+    for (const [id, job] of this.jobs.entries()) {
       if (job.call !== call) continue;
-      send(job.ws, { type: "cancel", id });
-      this.settle(id, failure("cancelled", "cancelled by the client; the remote command was stopped"));
+      send(this.socketOf(job.conn), { type: "cancel", id });
+      this.jobs.settle(id, failure("cancelled", "cancelled by the client; the remote command was stopped"));
       cancelled++;
     }
     if (cancelled) log("info", "call_cancelled", { jobs: cancelled });
     return cancelled;
   }
 
-  private onHello(ws: WebSocket, att: Attachment, agent: string, protocol: number, version: string, vms: string[]) {
+  /** Background jobs: deadlines, agents that never came back, and old records. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    this.jobs.reviveAll();
+    for (const [id, job] of this.jobs.entries()) {
+      if (!job.stored) continue;
+      if (now >= job.deadline) {
+        send(this.socketOf(job.conn), { type: "cancel", id });
+        this.jobs.settle(id, failure("timeout", "the agent did not answer before the job's deadline"));
+      } else if (job.orphanedAt === undefined && !this.socketOf(job.conn)) {
+        // The hub restarted and the connection is gone: the agent's grace starts now.
+        this.jobs.orphanJob(id, job, "the edge restarted during the job", now);
+      } else if (job.orphanedAt !== undefined && now - job.orphanedAt >= RECONNECT_GRACE_MS) {
+        this.jobs.settle(id, lostOutcome("the agent disconnected during the job"));
+      }
+    }
+    this.store.prune(now);
+    await this.keepAlarm();
+  }
+
+  private async keepAlarm(): Promise<void> {
+    if (this.store.runningCount() && !(await this.ctx.storage.getAlarm())) {
+      await this.ctx.storage.setAlarm(Date.now() + ALARM_EVERY_MS);
+    }
+  }
+
+  private dispatch(ws: WebSocket, id: string, spec: JobSpec, agent: string): void {
+    if (!this.lastSeen.has(ws)) this.lastSeen.set(ws, Date.now());
+    this.startWatchdog();
+    if (!send(ws, { type: "job", id, ...spec })) {
+      this.jobs.settle(id, failure("agent_disconnected", `agent "${agent}" connection is closing`));
+    }
+  }
+
+  private onHello(ws: WebSocket, att: Attachment, hello: Extract<Message, { type: "hello" }>) {
+    const { agent, protocol, version, vms, jobs } = hello;
     if (protocol !== PROTOCOL_VERSION) {
-      send(ws, {
-        type: "error",
-        code: "bad_message",
-        message: `protocol ${protocol} not supported; this edge speaks protocol ${PROTOCOL_VERSION}`,
-      });
+      const message = `protocol ${protocol} not supported; this edge speaks protocol ${PROTOCOL_VERSION}`;
+      send(ws, { type: "error", code: "bad_message", message });
       ws.close(4002, "protocol version mismatch");
       return;
     }
@@ -243,56 +229,38 @@ export class AgentHub extends DurableObject<EdgeEnv> {
       ws.close(4003, "agent name does not match its token");
       return;
     }
-    ws.serializeAttachment({ agent, ready: true, vms } satisfies Attachment);
+    ws.serializeAttachment({ ...att, ready: true, vms } satisfies Attachment);
+    for (const id of this.jobs.claim(att.conn, new Set(jobs))) send(ws, { type: "cancel", id });
     send(ws, { type: "welcome", protocol: PROTOCOL_VERSION, agent });
-    log("info", "agent_connected", { agent, version, vms: vms.length });
+    log("info", "agent_connected", { agent, version, vms: vms.length, jobs: jobs.length });
   }
 
-  /** A pending job, if `ws` is the socket it was sent on: no other socket may answer for it. */
-  private jobOf(id: string, ws: WebSocket): Pending | undefined {
-    const job = this.pending.get(id);
-    return job?.ws === ws ? job : undefined;
+  private readySocket(): WebSocket | undefined {
+    return this.ctx.getWebSockets().find((s) => s.readyState === WebSocket.OPEN && attachment(s)?.ready === true);
   }
 
-  /** Settles a job once its result and every chunk and VM outcome the result announces are in. */
-  private completeIfReady(id: string): void {
-    const job = this.pending.get(id);
-    if (!job?.final || job.chunks.size < job.final.chunks) return;
-    const { result } = job.final;
-    if (result.kind === "fanout" && job.vms.size < result.count) return;
-    this.settle(id, { ok: true, result: withOutput(result, job.chunks) });
+  private socketOf(conn: string | null | undefined): WebSocket | undefined {
+    if (!conn) return undefined;
+    return this.ctx.getWebSockets().find((s) => s.readyState === WebSocket.OPEN && attachment(s)?.conn === conn);
   }
 
-  private settle(id: string, outcome: JobOutcome): void {
-    const job = this.pending.get(id);
-    if (!job) return;
-    clearTimeout(job.timer);
-    this.pending.delete(id);
-    // A fan-out keeps the VMs that answered, also when the job as a whole failed.
-    job.resolve(job.vms.size ? { ...outcome, vms: Object.fromEntries(job.vms) } : outcome);
-    if (!this.pending.size && this.watchdog) {
-      clearInterval(this.watchdog);
-      this.watchdog = undefined;
-    }
+  /** The connection of `ws` is gone: its jobs wait for the agent to come back and claim them. */
+  private orphan(ws: WebSocket, why: string): void {
+    const conn = attachment(ws)?.conn;
+    if (conn) this.jobs.orphan(conn, why);
   }
 
-  private drop(ws: WebSocket, message: string): void {
-    for (const [id, job] of this.pending) {
-      if (job.ws === ws) this.settle(id, failure("agent_disconnected", message));
-    }
-  }
-
-  /** While jobs wait, an agent silent for three heartbeats is treated as gone. */
+  /** While calls wait, an agent silent for three heartbeats is treated as gone. */
   private startWatchdog(): void {
     if (this.watchdog) return;
     this.watchdog = setInterval(() => {
       const now = Date.now();
-      for (const job of new Set([...this.pending.values()].map((p) => p.ws))) {
-        const pinged = this.ctx.getWebSocketAutoResponseTimestamp(job)?.getTime() ?? 0;
-        const seen = Math.max(pinged, this.lastSeen.get(job) ?? 0);
-        if (now - seen > 3 * HEARTBEAT_MS) {
-          this.drop(job, "the agent stopped answering heartbeats during the job");
-          job.close(4008, "heartbeat timeout");
+      for (const ws of this.ctx.getWebSockets()) {
+        const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+        const seen = Math.max(pinged, this.lastSeen.get(ws) ?? 0);
+        if (seen && now - seen > 3 * HEARTBEAT_MS) {
+          this.orphan(ws, "the agent stopped answering heartbeats during the job");
+          ws.close(4008, "heartbeat timeout");
         }
       }
     }, 1_000);

@@ -2,6 +2,7 @@
 import type { EdgeEnv } from "../env.js";
 import { log } from "../log.js";
 import type { AgentHub } from "./agent-hub.js";
+import type { BackgroundStart, JobPart } from "./background.js";
 import { failure, type JobOutcome, type JobSpec, type JobWatcher } from "./outcome.js";
 
 /**
@@ -49,4 +50,35 @@ export async function cancelCall(env: EdgeEnv, agents: string[], call: string): 
     ),
   );
   return counts.reduce((a, b) => a + b, 0);
+}
+
+/** Background jobs on the agents' hubs, for the job tools: each agent's hub keeps its part. */
+export interface JobsApi {
+  /** Every agent a job may have a part on. */
+  agents: string[];
+  /** Starts a part; null once it runs, else why it could not (the part records that too). */
+  start(agent: string, spec: JobSpec, start: BackgroundStart): Promise<JobOutcome | null>;
+  /** The caller's part on `agent`; null when that hub has none for this caller. Throws when the hub fails. */
+  part(agent: string, id: string, caller: string): Promise<JobPart | null>;
+  cancel(agent: string, id: string, caller: string): Promise<JobPart | null>;
+}
+
+export function hubJobs(env: EdgeEnv, agents: string[]): JobsApi {
+  return {
+    agents,
+    async start(agent, spec, start) {
+      try {
+        return (await hubStub(env, agent).startJob(agent, spec, start)) as JobOutcome | null;
+      } catch (e) {
+        log("error", "hub_rpc_failed", { agent, error: (e as Error).message });
+        return failure("internal", `the hub of agent "${agent}" failed; try again`);
+      }
+    },
+    async part(agent, id, caller) {
+      return (await hubStub(env, agent).jobPart(id, caller)) as JobPart | null;
+    },
+    async cancel(agent, id, caller) {
+      return (await hubStub(env, agent).cancelJob(id, caller)) as JobPart | null;
+    },
+  };
 }

@@ -5,6 +5,7 @@
  */
 import type { ErrorCode, ParallelVmResult, RunParallel, VmOutcome } from "@telecommande/shared";
 import { FANOUT_ANSWER_BUDGET_BYTES, FANOUT_OUTPUT_MAX_BYTES } from "@telecommande/shared";
+import type { JobOutcome } from "../hub/outcome.js";
 
 /** Failures that mean the command never got to run on the VM. */
 const UNREACHABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -21,6 +22,26 @@ const UNREACHABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 export function outputLimitFor(vms: number): number {
   const share = Math.floor(FANOUT_ANSWER_BUDGET_BYTES / (2 * Math.max(1, vms)));
   return Math.max(4_096, Math.min(FANOUT_OUTPUT_MAX_BYTES, share));
+}
+
+/**
+ * Adds one agent's part to `outcomes`: the VMs it answered for, and for the others of `vms`
+ * the part's failure (agent offline, disconnected, …).
+ */
+export function fillMissing(
+  outcomes: Map<string, VmOutcome>,
+  vms: readonly string[],
+  agent: string,
+  outcome: JobOutcome,
+  durationMs: number,
+): void {
+  for (const [name, vmOutcome] of Object.entries(outcome.vms ?? {})) outcomes.set(name, vmOutcome);
+  const missing: { code: ErrorCode; message: string } = outcome.ok
+    ? { code: "internal", message: `agent "${agent}" finished without an answer for this VM` }
+    : { code: outcome.code, message: outcome.message };
+  for (const name of vms) {
+    if (!outcomes.has(name)) outcomes.set(name, { ok: false, ...missing, duration_ms: durationMs });
+  }
 }
 
 export function entryFor(vm: string, outcome: VmOutcome): ParallelVmResult {

@@ -15,7 +15,7 @@ import { loadEdgeConfig } from "../config/source.js";
 import type { EdgeEnv } from "../env.js";
 import { hostGuard } from "../http/host-guard.js";
 import { jsonRpcError } from "../http/json-rpc.js";
-import { agentNames, callKey, cancelCall, hubRunner } from "../hub/dispatch.js";
+import { agentNames, callKey, cancelCall, hubJobs, hubRunner } from "../hub/dispatch.js";
 import { cancelledRequests, wantsProgress } from "./rpc-body.js";
 import { createServer } from "./server.js";
 
@@ -41,11 +41,12 @@ mcpRoute.post("/mcp", async (c) => {
   } catch {
     return c.json(jsonRpcError(-32700, "Parse error: the body is not valid JSON"), 400);
   }
-  const server = createServer({ config, caller, runJob: hubRunner(c.env) });
+  const agents = agentNames(config.agents);
+  const server = createServer({ config, caller, runJob: hubRunner(c.env), jobs: hubJobs(c.env, agents) });
   // A client's notifications/cancelled comes on its own request, to a fresh server that runs
   // nothing: find the call's jobs on the agents' hubs and stop them there.
   for (const requestId of cancelledRequests(body)) {
-    await cancelCall(c.env, agentNames(config.agents), callKey(caller.name, requestId));
+    await cancelCall(c.env, agents, callKey(caller.name, requestId));
   }
   // A call that asks for progress is answered as SSE, so notifications can precede the
   // result; every other request keeps the plain JSON answer (and its latency).

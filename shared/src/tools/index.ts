@@ -3,6 +3,7 @@
  * four keep their names, parameters and result fields exactly.
  */
 import { defineTool, type ToolInput, type ToolOutput } from "./define.js";
+import { jobCancelTool, jobStatusTool } from "./jobs.js";
 import { runParallelTool } from "./run-parallel.js";
 import {
   DEFAULT_TIMEOUT_S,
@@ -15,6 +16,7 @@ import {
 } from "./schemas.js";
 
 export * from "./define.js";
+export * from "./jobs.js";
 export * from "./run-parallel.js";
 export * from "./schemas.js";
 
@@ -54,7 +56,7 @@ export const distroInfoTool = defineTool({
 export const runCommandTool = defineTool({
   name: "ssh_run_command",
   title: "Run command",
-  description: `Run a shell command on a VM over SSH (as \`bash -lc\`, as the VM's configured user) and return stdout, stderr and the exit code. A non-zero exit is reported as an error with the full output kept; a command that runs past its timeout is killed and comes back with its output so far and \`status\` set to \`timeout\`. Each stream is capped at 1 MiB (marked when truncated). Default timeout ${DEFAULT_TIMEOUT_S} s (\`timeout_s\`, up to 3600).`,
+  description: `Run a shell command on a VM over SSH (as \`bash -lc\`, as the VM's configured user) and return stdout, stderr and the exit code. A non-zero exit is reported as an error with the full output kept; a command that runs past its timeout is killed and comes back with its output so far and \`status\` set to \`timeout\`. Each stream is capped at 1 MiB (marked when truncated). Default timeout ${DEFAULT_TIMEOUT_S} s (\`timeout_s\`, up to 3600). With \`background: true\` it answers at once with a \`job_id\` (follow it with ssh_job_status).`,
   input: RunCommandInput,
   output: RunCommandOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
@@ -62,7 +64,15 @@ export const runCommandTool = defineTool({
 });
 
 /** Every tool, in the order clients list them. */
-export const TOOLS = [listVmsTool, isVmUpTool, distroInfoTool, runCommandTool, runParallelTool] as const;
+export const TOOLS = [
+  listVmsTool,
+  isVmUpTool,
+  distroInfoTool,
+  runCommandTool,
+  runParallelTool,
+  jobStatusTool,
+  jobCancelTool,
+] as const;
 
 export type Tool = (typeof TOOLS)[number];
 export type ToolName = Tool["name"];
@@ -75,6 +85,8 @@ export const TOOL_NAMES = {
   distroInfo: distroInfoTool.name,
   runCommand: runCommandTool.name,
   runParallel: runParallelTool.name,
+  jobStatus: jobStatusTool.name,
+  jobCancel: jobCancelTool.name,
 } as const;
 
 export type IsVmUp = ToolOutput<typeof isVmUpTool>;

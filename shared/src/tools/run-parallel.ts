@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { ExecStatusSchema, MAX_FANOUT_VMS } from "../protocol.js";
 import { defineTool, type ToolOutput } from "./define.js";
-import { DEFAULT_TIMEOUT_S, timeoutSeconds } from "./schemas.js";
+import { BackgroundFields, backgroundFlag, DEFAULT_TIMEOUT_S, timeoutSeconds } from "./schemas.js";
 
 export const DEFAULT_MAX_PARALLEL = 100;
 export const MAX_PARALLEL = 500;
@@ -30,6 +30,7 @@ export const RunParallelInput = {
     .optional()
     .describe(`VMs worked on at once (default ${DEFAULT_MAX_PARALLEL})`),
   timeout_s: timeoutSeconds("each VM's command is killed"),
+  background: backgroundFlag,
 };
 
 export const ParallelVmResultSchema = z.object({
@@ -62,12 +63,13 @@ export const RunParallelOutput = {
   }),
   /** One entry per VM, in the order they were named (VMs first, then each group's), once each. */
   results: z.array(ParallelVmResultSchema),
+  ...BackgroundFields,
 };
 
 export const runParallelTool = defineTool({
   name: "ssh_run_parallel",
   title: "Run command on many VMs",
-  description: `Run one shell command on many VMs at once (as \`bash -lc\`): name VMs in \`vm_names\`, groups in \`groups\`, or both; each VM runs it once. Returns a summary (succeeded, failed, timed_out, unreachable) and one result per VM with its stdout, stderr, exit code and status, in the order named. A dead or silent VM becomes its own error entry and never delays the others. Each VM's output is capped (64 KiB per stream, less for very large fleets; marked when cut). \`isError\` is set when any VM did not succeed. Default timeout ${DEFAULT_TIMEOUT_S} s per VM (\`timeout_s\`), ${DEFAULT_MAX_PARALLEL} VMs at once (\`max_parallel\`).`,
+  description: `Run one shell command on many VMs at once (as \`bash -lc\`): name VMs in \`vm_names\`, groups in \`groups\`, or both; each VM runs it once. Returns a summary (succeeded, failed, timed_out, unreachable) and one result per VM with its stdout, stderr, exit code and status, in the order named. A dead or silent VM becomes its own error entry and never delays the others. Each VM's output is capped (64 KiB per stream, less for very large fleets; marked when cut). \`isError\` is set when any VM did not succeed. Default timeout ${DEFAULT_TIMEOUT_S} s per VM (\`timeout_s\`), ${DEFAULT_MAX_PARALLEL} VMs at once (\`max_parallel\`). With \`background: true\` it answers at once with a \`job_id\` (follow it with ssh_job_status).`,
   input: RunParallelInput,
   output: RunParallelOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },

@@ -22,10 +22,26 @@ export function timeoutSeconds(what: string) {
     .describe(`Seconds before ${what} (default ${DEFAULT_TIMEOUT_S})`);
 }
 
+/** `background`, as the command tools take it. */
+export const backgroundFlag = z
+  .boolean()
+  .optional()
+  .describe(
+    "Return at once with a job_id instead of waiting; follow the job with ssh_job_status and stop it with ssh_job_cancel",
+  );
+
 export const RunCommandInput = {
   command: z.string().min(1).describe("Shell command to run on the VM (executed with bash -lc)"),
   vm_name: z.string().min(1).describe("Name of the VM, as listed by ssh_list_vms"),
   timeout_s: timeoutSeconds("the command is killed"),
+  background: backgroundFlag,
+};
+
+/** What a command tool adds to its answer when it started a background job. */
+export const BackgroundFields = {
+  /** Set when the call started a background job: follow it with ssh_job_status. */
+  job_id: z.string().optional(),
+  state: z.literal("running").optional(),
 };
 
 export const ListVmsOutput = { vms: z.array(z.string()) };
@@ -49,8 +65,11 @@ export const DistroInfoOutput = {
 
 export const RunCommandOutput = {
   command: z.string(),
-  /** `executed` as the original; `timeout` and `error` are how a command that gave no exit status ended. */
-  status: ExecStatusSchema,
+  /**
+   * `executed` as the original; `timeout` and `error` are how a command that gave no exit
+   * status ended; `running` only in the answer of a background start.
+   */
+  status: z.enum([...ExecStatusSchema.options, "running"]),
   stdout: z.string(),
   stderr: z.string(),
   /** -1 when there is no exit status: died of `signal`, or `status` is not `executed`. */
@@ -62,4 +81,5 @@ export const RunCommandOutput = {
   error: z.string().nullable(),
   stdout_truncated: z.boolean(),
   stderr_truncated: z.boolean(),
+  ...BackgroundFields,
 };

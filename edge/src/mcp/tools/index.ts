@@ -2,6 +2,7 @@
 import type { ToolHandlers } from "../tool-handler.js";
 import { distroInfo } from "./distro-info.js";
 import { isVmUp } from "./is-vm-up.js";
+import { jobCancel, jobStatus } from "./job-status.js";
 import { listVms } from "./list-vms.js";
 import { runCommand } from "./run-command.js";
 import { runParallel } from "./run-parallel.js";
@@ -12,4 +13,6 @@ export const TOOL_HANDLERS: ToolHandlers = {
   ssh_vm_distro_info: distroInfo,
   ssh_run_command: runCommand,
   ssh_run_parallel: runParallel,
+  ssh_job_status: jobStatus,
+  ssh_job_cancel: jobCancel,
 };

@@ -1,11 +1,15 @@
 /** @module ssh_run_command: runs a shell command on one VM (bash -lc) and returns its output. */
-import { DEFAULT_TIMEOUT_S, type RunCommand, runCommandTool } from "@telecommande/shared";
+import { DEFAULT_TIMEOUT_S, runCommandTool } from "@telecommande/shared";
+import { startInBackground } from "../background.js";
+import { commandAnswer, commandSucceeded } from "../command-answer.js";
 import { failedOnVm, structured } from "../result.js";
 import { runOnVm } from "../run-on-vm.js";
 import type { ToolHandler } from "../tool-handler.js";
 
-export const runCommand: ToolHandler<typeof runCommandTool> = async ({ command, vm_name, timeout_s }, deps, call) => {
+export const runCommand: ToolHandler<typeof runCommandTool> = async (args, deps, call) => {
+  const { command, vm_name, timeout_s, background } = args;
   const timeout_ms = (timeout_s ?? DEFAULT_TIMEOUT_S) * 1000;
+  if (background) return startInBackground.command(deps, vm_name, command, timeout_ms);
   const { progress } = call;
   // Watched: the agent sends the latest output lines while the command runs.
   const run = await runOnVm(
@@ -15,19 +19,5 @@ export const runCommand: ToolHandler<typeof runCommandTool> = async ({ command, 
     progress && ((event) => (event.kind === "tail" ? progress.report({ message: event.text }) : undefined)),
   );
   if (!run.ok) return failedOnVm(runCommandTool.name, run);
-  const r = run.result;
-  const answer: RunCommand = {
-    command,
-    status: r.status,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    return_code: r.return_code,
-    vm: run.vm.name,
-    duration_ms: r.duration_ms,
-    signal: r.signal,
-    error: r.error,
-    stdout_truncated: r.stdout_truncated,
-    stderr_truncated: r.stderr_truncated,
-  };
-  return structured(answer, r.status !== "executed" || r.return_code !== 0);
+  return structured(commandAnswer(command, run.vm.name, run.result), !commandSucceeded(run.result));
 };

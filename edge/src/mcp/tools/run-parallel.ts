@@ -2,15 +2,10 @@
  * @module ssh_run_parallel: one command on many VMs. One fan-out job per agent, all agents
  * at once; each agent streams back every VM's outcome as it finishes.
  */
-import {
-  DEFAULT_MAX_PARALLEL,
-  DEFAULT_TIMEOUT_S,
-  type ErrorCode,
-  type runParallelTool,
-  type VmOutcome,
-} from "@telecommande/shared";
-import type { JobWatcher } from "../../hub/outcome.js";
-import { outputLimitFor, summarize } from "../fanout-result.js";
+import { DEFAULT_MAX_PARALLEL, DEFAULT_TIMEOUT_S, type runParallelTool, type VmOutcome } from "@telecommande/shared";
+import type { JobSpec, JobWatcher } from "../../hub/outcome.js";
+import { startInBackground } from "../background.js";
+import { fillMissing, outputLimitFor, summarize } from "../fanout-result.js";
 import { denied, structured, toolError } from "../result.js";
 import { byAgent, resolveTargets } from "../targets.js";
 import type { ToolHandler } from "../tool-handler.js";
@@ -24,9 +19,20 @@ export const runParallel: ToolHandler<typeof runParallelTool> = async (args, dep
   if (!targets) return denied();
 
   const started = Date.now();
-  const timeout_ms = (args.timeout_s ?? DEFAULT_TIMEOUT_S) * 1000;
-  const max_parallel = args.max_parallel ?? DEFAULT_MAX_PARALLEL;
-  const output_limit_bytes = outputLimitFor(targets.length);
+  const fields = {
+    caller: deps.caller.name,
+    command,
+    timeout_ms: (args.timeout_s ?? DEFAULT_TIMEOUT_S) * 1000,
+    max_parallel: args.max_parallel ?? DEFAULT_MAX_PARALLEL,
+    output_limit_bytes: outputLimitFor(targets.length),
+  };
+  const parts = [...byAgent(targets)].map(([agent, vms]): [string, JobSpec] => [
+    agent,
+    { kind: "fanout", vms: vms.map((vm) => vm.name), ...fields },
+  ]);
+  const names = targets.map((vm) => vm.name);
+  if (args.background) return startInBackground.fanout(deps, command, names, parts);
+
   const outcomes = new Map<string, VmOutcome>();
   // Done counts add up across agents; each agent's hub reports its own VMs.
   let done = 0;
@@ -42,32 +48,12 @@ export const runParallel: ToolHandler<typeof runParallelTool> = async (args, dep
       progress.report({ progress: done, total, message, force: done === total });
     });
   await Promise.all(
-    [...byAgent(targets)].map(async ([agent, vms]) => {
-      const names = vms.map((vm) => vm.name);
-      const outcome = await deps.runJob(
-        agent,
-        {
-          kind: "fanout",
-          caller: deps.caller.name,
-          vms: names,
-          command,
-          timeout_ms,
-          max_parallel,
-          output_limit_bytes,
-        },
-        watch,
-      );
-      for (const [name, vmOutcome] of Object.entries(outcome.vms ?? {})) outcomes.set(name, vmOutcome);
-      // VMs the agent never answered for share the job's failure (agent offline, disconnected, …).
-      const missing: { code: ErrorCode; message: string } = outcome.ok
-        ? { code: "internal", message: `agent "${agent}" finished without an answer for this VM` }
-        : { code: outcome.code, message: outcome.message };
-      for (const name of names) {
-        if (!outcomes.has(name)) outcomes.set(name, { ok: false, ...missing, duration_ms: Date.now() - started });
-      }
+    parts.map(async ([agent, spec]) => {
+      const outcome = await deps.runJob(agent, spec, watch);
+      fillMissing(outcomes, spec.kind === "fanout" ? spec.vms : [], agent, outcome, Date.now() - started);
     }),
   );
-  const answers = targets.map((vm) => ({ vm: vm.name, outcome: outcomes.get(vm.name) as VmOutcome }));
+  const answers = names.map((vm) => ({ vm, outcome: outcomes.get(vm) as VmOutcome }));
   const { answer, allSucceeded } = summarize(command, answers, Date.now() - started);
   return structured(answer, !allSucceeded);
 };

@@ -1,0 +1,83 @@
+/**
+ * A dropped agent connection does not end a job: the agent that comes back and names the
+ * job in its hello delivers the answer on its new connection (repeats change nothing); an
+ * agent that comes back without it fails it at once.
+ */
+import type { RunParallel } from "@telecommande/shared";
+import { describe, expect, it } from "vitest";
+import { connectReady } from "./fake-agent.js";
+import { mcpClient, textOf } from "./fixtures.js";
+
+const exec = (stdout: string) => ({
+  kind: "exec",
+  status: "executed",
+  stdout,
+  stderr: "",
+  return_code: 0,
+  signal: null,
+  error: null,
+  duration_ms: 3,
+  stdout_truncated: false,
+  stderr_truncated: false,
+});
+
+describe("jobs across a reconnect", () => {
+  it("an agent that comes back and claims the job delivers its answer, once", async () => {
+    const first = await connectReady();
+    const alice = await mcpClient("Bearer alice-key");
+    const call = alice.callTool({ name: "ssh_run_command", arguments: { vm_name: "vm1", command: "make deploy" } });
+    const job = await first.next("job");
+    first.send({ type: "progress", id: job.id, seq: 0, stream: "stdout", data: "step 1\n" });
+    first.ws.close(4001, "network blip");
+
+    const second = await connectReady([job.id]);
+    // The agent sends everything again: the hub keeps one copy of each piece.
+    second.send({ type: "progress", id: job.id, seq: 0, stream: "stdout", data: "step 1\n" });
+    second.send({ type: "progress", id: job.id, seq: 1, stream: "stdout", data: "step 2\n" });
+    second.send({ type: "result", id: job.id, chunks: 2, result: exec("done\n") });
+    const res = await call;
+    expect(res.isError, textOf(res)).toBeUndefined();
+    expect(res.structuredContent).toMatchObject({ stdout: "step 1\nstep 2\ndone\n", return_code: 0 });
+    expect((await second.next("ack")).id).toBe(job.id);
+  });
+
+  it("an agent that comes back without the job fails it at once, keeping a fan-out's answered VMs", async () => {
+    const first = await connectReady();
+    const alice = await mcpClient("Bearer alice-key");
+    const call = alice.callTool({ name: "ssh_run_parallel", arguments: { vm_names: ["vm1", "vm2"], command: "x" } });
+    const job = await first.next("job");
+    first.send({ type: "vm_result", id: job.id, vm: "vm1", outcome: { ok: true, result: exec("one\n") } });
+    await new Promise((r) => setTimeout(r, 50));
+    first.ws.close(4001, "agent crashed");
+
+    const started = Date.now();
+    await connectReady([]);
+    const { summary, results } = (await call).structuredContent as RunParallel;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(results[0]).toMatchObject({ vm: "vm1", status: "executed", stdout: "one\n" });
+    expect(results[1]).toMatchObject({ vm: "vm2", status: "error", return_code: null });
+    expect(results[1]?.error).toMatch(/the agent reconnected without this job/);
+    expect(summary).toMatchObject({ succeeded: 1, unreachable: 1 });
+  });
+
+  it("frames for a claimed job from the replaced connection are ignored", async () => {
+    const first = await connectReady();
+    const alice = await mcpClient("Bearer alice-key");
+    const call = alice.callTool({ name: "ssh_run_command", arguments: { vm_name: "vm2", command: "echo" } });
+    const job = await first.next("job");
+    const second = await connectReady([job.id]);
+    // The old socket is closed by the hub; anything it still manages to send must not count.
+    try {
+      first.send({ type: "result", id: job.id, chunks: 0, result: exec("from the old socket\n") });
+    } catch {
+      // closed already: just as good
+    }
+    second.send({ type: "result", id: job.id, chunks: 0, result: exec("from the new socket\n") });
+    expect((await call).structuredContent).toMatchObject({ stdout: "from the new socket\n" });
+  });
+
+  it("a hello naming a job the hub no longer waits for gets a cancel for it", async () => {
+    const agent = await connectReady(["job-the-hub-forgot"]);
+    expect((await agent.next("cancel")).id).toBe("job-the-hub-forgot");
+  });
+});
