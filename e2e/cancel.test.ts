@@ -6,7 +6,7 @@
 import { randomInt } from "node:crypto";
 import { TOOL_NAMES } from "@telecommande/shared";
 import { describe, expect, it } from "vitest";
-import { sshdAvailable, VM, waitFor } from "./harness/index.js";
+import { MCP_POST_HEADERS, sshdAvailable, VM, waitFor } from "./harness/index.js";
 import { processesWith } from "./harness/jobs.js";
 import { useStack } from "./harness/use-stack.js";
 
@@ -63,5 +63,35 @@ describe.skipIf(!sshdAvailable())("cancellation", () => {
     });
     await startThenCancel(TOOL_NAMES.runCommand, { vm_name: VM.alpha, command: `sleep ${token}` }, token, 1);
     expect((await other).structuredContent).toMatchObject({ stdout: "survived\n", return_code: 0 });
+  });
+
+  it("a client that closes the stream of a call stops its command (no cancel notification needed)", async () => {
+    const token = String(randomInt(100_000, 999_999));
+    const since = env.stack.agent.mark();
+    const controller = new AbortController();
+    // A progress token makes the answer an SSE stream; closing it is the cancel signal.
+    const response = await fetch(env.stack.edge.mcpUrl, {
+      method: "POST",
+      headers: { ...MCP_POST_HEADERS, Authorization: `Bearer ${env.stack.keys.admin}` },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 41,
+        method: "tools/call",
+        params: {
+          name: TOOL_NAMES.runCommand,
+          arguments: { vm_name: VM.gamma, command: `echo started; sleep ${token}` },
+          _meta: { progressToken: "close-me" },
+        },
+      }),
+      signal: controller.signal,
+    });
+    expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    await waitFor("the remote sleep", () => processesWith(`sleep ${token}`).length >= 1, 10_000);
+    controller.abort();
+    await waitFor("the remote command to be gone", () => processesWith(token).length === 0, 5_000).catch(() => {
+      throw new Error(`still running after the stream closed:\n${processesWith(token).join("\n")}`);
+    });
+    const end = await env.stack.agent.waitForEvent("job_end", 5_000, since);
+    expect(end).toMatchObject({ status: "cancelled" });
   });
 });

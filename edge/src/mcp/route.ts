@@ -16,8 +16,11 @@ import type { EdgeEnv } from "../env.js";
 import { hostGuard } from "../http/host-guard.js";
 import { jsonRpcError } from "../http/json-rpc.js";
 import { agentNames, callKey, cancelCall, hubJobs, hubRunner } from "../hub/dispatch.js";
-import { cancelledRequests, wantsProgress } from "./rpc-body.js";
+import { log } from "../log.js";
+import { cancelledRequests, toolCallIds, wantsProgress } from "./rpc-body.js";
 import { createServer } from "./server.js";
+
+const SSE_KEEP_ALIVE_MS = 1_000;
 
 export const mcpRoute = new Hono<{ Bindings: EdgeEnv }>();
 
@@ -48,11 +51,29 @@ mcpRoute.post("/mcp", async (c) => {
   for (const requestId of cancelledRequests(body)) {
     await cancelCall(c.env, agents, callKey(caller.name, requestId));
   }
+  // A client that closes the stream of a call cancels it (the protocol's 2026-07-28
+  // revision): the runtime aborts the request's signal when the client goes away before
+  // the answer is complete (flag enable_request_signal); a complete answer never aborts it.
+  const calls = toolCallIds(body);
+  if (calls.length) {
+    c.req.raw.signal.addEventListener(
+      "abort",
+      () => {
+        log("info", "call_stream_closed", { calls: calls.length });
+        const cancels = calls.map((id) => cancelCall(c.env, agents, callKey(caller.name, id)));
+        c.executionCtx.waitUntil(Promise.all(cancels));
+      },
+      { once: true },
+    );
+  }
   // A call that asks for progress is answered as SSE, so notifications can precede the
   // result; every other request keeps the plain JSON answer (and its latency).
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: !wantsProgress(body),
+    // A comment frame every second on a streamed answer: a client that has gone is noticed
+    // at the next write wherever the runtime only learns it then (wrangler dev's proxy).
+    keepAliveMs: SSE_KEEP_ALIVE_MS,
   });
   await server.connect(transport);
   return transport.handleRequest(c.req.raw, { parsedBody: body });
