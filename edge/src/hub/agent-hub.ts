@@ -18,7 +18,7 @@ import type { EdgeEnv } from "../env.js";
 import { log } from "../log.js";
 import { type BackgroundStart, type JobPart, partOf, startRecord } from "./background.js";
 import { JobStore } from "./job-store.js";
-import { JobTable, lostOutcome } from "./job-table.js";
+import { JobTable, lostOutcome, notBack } from "./job-table.js";
 import { failure, type JobOutcome, type JobSpec, type JobWatcher } from "./outcome.js";
 import { jobDeadlineMs, newPending } from "./pending.js";
 import { type Attachment, attachment, send } from "./sockets.js";
@@ -195,7 +195,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
         // The hub restarted and the connection is gone: the agent's grace starts now.
         this.jobs.orphanJob(id, job, "the edge restarted during the job", now);
       } else if (job.orphanedAt !== undefined && now - job.orphanedAt >= RECONNECT_GRACE_MS) {
-        this.jobs.settle(id, lostOutcome("the agent disconnected during the job"));
+        this.jobs.settle(id, lostOutcome(notBack("the agent's connection was lost during the job")));
       }
     }
     this.store.prune(now);

@@ -14,10 +14,12 @@ import { send } from "./sockets.js";
 export type JobMessage = Extract<Message, { type: "progress" | "vm_result" | "tail" | "result" | "error" }>;
 
 export function lostOutcome(why: string): JobOutcome {
-  return failure(
-    "agent_disconnected",
-    `${why}: it restarted or did not come back within ${RECONNECT_GRACE_MS / 1000} s, so the job's outcome is unknown`,
-  );
+  return failure("agent_disconnected", `${why}; the job's outcome is unknown`);
+}
+
+/** Why an orphaned job was given up: the agent did not claim it in time. */
+export function notBack(why: string): string {
+  return `${why}, and the agent did not come back within ${RECONNECT_GRACE_MS / 1000} s`;
 }
 
 export class JobTable {
@@ -117,7 +119,7 @@ export class JobTable {
   orphanJob(id: string, job: Pending, why: string, now: number): void {
     job.orphanedAt = now;
     if (job.stored) this.store.setConn(id, job.conn, now);
-    job.graceTimer = setTimeout(() => this.settle(id, lostOutcome(why)), RECONNECT_GRACE_MS);
+    job.graceTimer = setTimeout(() => this.settle(id, lostOutcome(notBack(why))), RECONNECT_GRACE_MS);
   }
 
   /**
@@ -130,7 +132,10 @@ export class JobTable {
     for (const [id, job] of this.pending) {
       if (job.conn === conn) continue;
       if (!held.has(id)) {
-        this.settle(id, lostOutcome("the agent reconnected without this job"));
+        this.settle(
+          id,
+          lostOutcome("the agent reconnected without this job (it restarted, or the job never reached it)"),
+        );
         continue;
       }
       if (job.graceTimer) clearTimeout(job.graceTimer);
