@@ -18,6 +18,7 @@ import {
   stopAllStacks,
   VM,
 } from "./harness/index.js";
+import { pollJob, startJob } from "./harness/jobs.js";
 
 const SECOND = "second";
 
@@ -86,6 +87,20 @@ describe.skipIf(!sshdAvailable())("a fleet served by two agents", () => {
     expect(jobs(stack.agent.events.slice(firstMark))[0]).toMatchObject({ vms: 2 });
   });
 
+  it("runs a background fan-out on both agents; ssh_job_status puts their parts together", async () => {
+    const id = await startJob(admin, TOOL_NAMES.runParallel, {
+      vm_names: ["far-2", VM.gamma, "far-1"],
+      command: "sleep 0.5; echo $SSH_CONNECTION | cut -d' ' -f3",
+    });
+    const done = await pollJob(admin, id, 20_000);
+    expect(done).toMatchObject({ state: "succeeded", progress: { done: 3, total: 3 } });
+    expect((done.result as RunParallel).results.map((r) => [r.vm, r.stdout])).toEqual([
+      ["far-2", "127.0.0.2\n"],
+      [VM.gamma, "127.0.0.3\n"],
+      ["far-1", "127.0.0.1\n"],
+    ]);
+  });
+
   it("gives the VMs of an offline agent their own error while the others run", async () => {
     await second?.stop();
     const result = await run({ vm_names: [VM.alpha, "far-1"], command: "echo ok" });
@@ -99,5 +114,15 @@ describe.skipIf(!sshdAvailable())("a fleet served by two agents", () => {
       error: `agent "${SECOND}" is not connected`,
     });
     expect(summary).toMatchObject({ total: 2, succeeded: 1, unreachable: 1 });
+  });
+
+  it("a background fan-out with an offline agent: its VMs are error entries in the job's result", async () => {
+    const id = await startJob(admin, TOOL_NAMES.runParallel, { vm_names: ["far-1", VM.alpha], command: "echo ok" });
+    const done = await pollJob(admin, id, 20_000);
+    expect(done.state).toBe("failed");
+    expect((done.result as RunParallel).results).toMatchObject([
+      { vm: "far-1", status: "error", error: `agent "${SECOND}" is not connected` },
+      { vm: VM.alpha, status: "executed", stdout: "ok\n" },
+    ]);
   });
 });

@@ -139,6 +139,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   /** RPC: start a background job; null once it runs, else why it could not start (also recorded). */
   async startJob(agent: string, spec: JobSpec, start: BackgroundStart): Promise<JobOutcome | null> {
     const ws = this.readySocket();
+    this.store.prune(Date.now());
     const { record, refusal } = startRecord(this.store, agent, spec, start, ws ? attachment(ws)?.conn : undefined);
     this.store.create(record);
     if (refusal) return refusal;
