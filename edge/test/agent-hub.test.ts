@@ -1,17 +1,8 @@
 import { SELF } from "cloudflare:test";
 import { PROTOCOL_VERSION, RECONNECT_GRACE_MS } from "@telecommande/shared";
 import { describe, expect, it } from "vitest";
-import { connect, connectReady } from "./fake-agent.js";
+import { connect, connectReady, execResult } from "./fake-agent.js";
 import { mcpClient, textOf } from "./fixtures.js";
-
-const EXEC_OK = {
-  kind: "exec",
-  stderr: "",
-  signal: null,
-  duration_ms: 4,
-  stdout_truncated: false,
-  stderr_truncated: false,
-};
 
 describe("agent hub", () => {
   it("refuses a wrong token and a plain GET", async () => {
@@ -40,7 +31,7 @@ describe("agent hub", () => {
       type: "result",
       id: job.id,
       chunks: 2,
-      result: { ...EXEC_OK, stdout: "end", stderr: "!", return_code: 3 },
+      result: { ...execResult("end", 3), stderr: "!" },
     });
     const res = await call;
     expect(res.isError).toBe(true);
@@ -55,7 +46,7 @@ describe("agent hub", () => {
     const alice = await mcpClient("Bearer alice-key");
     const call = alice.callTool({ name: "ssh_run_command", arguments: { vm_name: "vm1", command: "seq 3" } });
     const job = await agent.next("job");
-    agent.send({ type: "result", id: job.id, chunks: 3, result: { ...EXEC_OK, stdout: "4\n", return_code: 0 } });
+    agent.send({ type: "result", id: job.id, chunks: 3, result: execResult("4\n") });
     agent.send({ type: "progress", id: job.id, seq: 2, stream: "stdout", data: "3\n" });
     agent.send({ type: "progress", id: job.id, seq: 0, stream: "stdout", data: "1\n" });
     let settled = false;

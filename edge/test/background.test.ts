@@ -7,21 +7,8 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { JobCancel, JobStatus, RunCommand, RunParallel } from "@telecommande/shared";
 import { describe, expect, it } from "vitest";
-import { connectReady, type FakeAgent } from "./fake-agent.js";
+import { connectReady, execResult, type FakeAgent } from "./fake-agent.js";
 import { mcpClient, textOf } from "./fixtures.js";
-
-const exec = (stdout: string, return_code = 0) => ({
-  kind: "exec",
-  status: "executed",
-  stdout,
-  stderr: "",
-  return_code,
-  signal: null,
-  error: null,
-  duration_ms: 3,
-  stdout_truncated: false,
-  stderr_truncated: false,
-});
 
 async function status(client: Client, job_id: string): Promise<JobStatus> {
   const res = (await client.callTool({ name: "ssh_job_status", arguments: { job_id } })) as CallToolResult;
@@ -62,7 +49,7 @@ describe("background jobs", () => {
     expect((await statusWhen(alice, id, (s) => s.output_tail !== null)).output_tail).toBe("compiling 3/7");
 
     agent.send({ type: "progress", id, seq: 0, stream: "stdout", data: "first part\n" });
-    agent.send({ type: "result", id, chunks: 1, result: exec("last part\n") });
+    agent.send({ type: "result", id, chunks: 1, result: execResult("last part\n") });
     expect((await agent.next("ack")).id).toBe(id);
     const done = await statusWhen(alice, id, (s) => s.state !== "running");
     expect(done).toMatchObject({ state: "succeeded", progress: { done: 1, total: 1 }, output_tail: null, error: null });
@@ -117,12 +104,12 @@ describe("background jobs", () => {
     const job = await agent.next("job");
     expect(job).toMatchObject({ id, kind: "fanout", vms: ["vm2", "vm1"] });
 
-    agent.send({ type: "vm_result", id, vm: "vm1", outcome: { ok: true, result: exec("one\n") } });
+    agent.send({ type: "vm_result", id, vm: "vm1", outcome: { ok: true, result: execResult("one\n") } });
     const partial = await statusWhen(alice, id, (s) => s.progress.done === 1);
     expect(partial).toMatchObject({ state: "running", progress: { done: 1, total: 2 } });
     expect((partial.result as RunParallel).results.map((r) => r.vm)).toEqual(["vm1"]);
 
-    agent.send({ type: "vm_result", id, vm: "vm2", outcome: { ok: true, result: exec("two\n", 3) } });
+    agent.send({ type: "vm_result", id, vm: "vm2", outcome: { ok: true, result: execResult("two\n", 3) } });
     agent.send({ type: "result", id, chunks: 0, result: { kind: "fanout", count: 2 } });
     const done = await statusWhen(alice, id, (s) => s.state !== "running");
     expect(done.state).toBe("failed");
@@ -140,7 +127,7 @@ describe("background jobs", () => {
     const { started, job } = await startCommand(first, alice, "deploy");
     first.ws.close(4001, "network blip");
     const second = await connectReady([job.id]);
-    second.send({ type: "result", id: job.id, chunks: 0, result: exec("deployed\n") });
+    second.send({ type: "result", id: job.id, chunks: 0, result: execResult("deployed\n") });
     const done = await statusWhen(alice, started.job_id as string, (s) => s.state !== "running");
     expect(done).toMatchObject({ state: "succeeded", result: { stdout: "deployed\n" } });
   });

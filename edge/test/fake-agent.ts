@@ -56,3 +56,19 @@ export async function connectReady(jobs: string[] = []): Promise<FakeAgent> {
   await agent.next("welcome");
   return agent;
 }
+
+/** An exec result as an agent sends it: exited `return_code` with `stdout`. */
+export function execResult(stdout: string, return_code = 0) {
+  return {
+    kind: "exec",
+    status: "executed",
+    stdout,
+    stderr: "",
+    return_code,
+    signal: null,
+    error: null,
+    duration_ms: 3,
+    stdout_truncated: false,
+    stderr_truncated: false,
+  } as const;
+}

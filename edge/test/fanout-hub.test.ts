@@ -1,6 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { type Message, PROTOCOL_VERSION, parseMessage, type RunParallel } from "@telecommande/shared";
 import { afterEach, describe, expect, it } from "vitest";
+import { execResult } from "./fake-agent.js";
 import { AGENT_TOKEN, mcpClient } from "./fixtures.js";
 
 const open: WebSocket[] = [];
@@ -39,19 +40,6 @@ async function agent(): Promise<{ ws: WebSocket; job: () => Promise<Extract<Mess
   return { ws, job: async () => (await next("job")) as Extract<Message, { type: "job" }> };
 }
 
-const exec = (stdout: string, return_code = 0) => ({
-  kind: "exec",
-  status: "executed",
-  stdout,
-  stderr: "",
-  return_code,
-  signal: null,
-  error: null,
-  duration_ms: 3,
-  stdout_truncated: false,
-  stderr_truncated: false,
-});
-
 describe("fan-out through the hub", () => {
   it("sends one job for the agent's VMs and answers in the order named, whatever order outcomes arrive in", async () => {
     const { ws, job } = await agent();
@@ -60,10 +48,12 @@ describe("fan-out through the hub", () => {
     const sent = await job();
     expect(sent).toMatchObject({ kind: "fanout", vms: ["vm1", "vm2"], command: "hostname", caller: "alice" });
     const id = sent.id;
-    ws.send(JSON.stringify({ type: "vm_result", id, vm: "vm2", outcome: { ok: true, result: exec("two\n", 1) } }));
+    ws.send(
+      JSON.stringify({ type: "vm_result", id, vm: "vm2", outcome: { ok: true, result: execResult("two\n", 1) } }),
+    );
     // The result may overtake the last outcome: the hub waits for the count it announces.
     ws.send(JSON.stringify({ type: "result", id, result: { kind: "fanout", count: 2 } }));
-    ws.send(JSON.stringify({ type: "vm_result", id, vm: "vm1", outcome: { ok: true, result: exec("one\n") } }));
+    ws.send(JSON.stringify({ type: "vm_result", id, vm: "vm1", outcome: { ok: true, result: execResult("one\n") } }));
     const res = await call;
     expect(res.isError).toBe(true);
     const { summary, results } = res.structuredContent as RunParallel;

@@ -7,7 +7,7 @@ import { abortAllDurableObjects, env, runDurableObjectAlarm } from "cloudflare:t
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { type JobStatus, RECONNECT_GRACE_MS, type RunCommand } from "@telecommande/shared";
 import { describe, expect, it } from "vitest";
-import { connectReady, type FakeAgent } from "./fake-agent.js";
+import { connectReady, execResult, type FakeAgent } from "./fake-agent.js";
 import { mcpClient } from "./fixtures.js";
 
 const hub = () => env.AGENT_HUB.get(env.AGENT_HUB.idFromName("default"));
@@ -41,18 +41,7 @@ describe("background jobs across a hub restart", () => {
       type: "result",
       id,
       chunks: 1,
-      result: {
-        kind: "exec",
-        status: "executed",
-        stdout: "after it\n",
-        stderr: "",
-        return_code: 0,
-        signal: null,
-        error: null,
-        duration_ms: 9,
-        stdout_truncated: false,
-        stderr_truncated: false,
-      },
+      result: execResult("after it\n"),
     });
     expect((await second.next("ack")).id).toBe(id);
     const done = await status(alice, id);

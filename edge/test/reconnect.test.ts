@@ -5,21 +5,8 @@
  */
 import type { RunParallel } from "@telecommande/shared";
 import { describe, expect, it } from "vitest";
-import { connectReady } from "./fake-agent.js";
+import { connectReady, execResult } from "./fake-agent.js";
 import { mcpClient, textOf } from "./fixtures.js";
-
-const exec = (stdout: string) => ({
-  kind: "exec",
-  status: "executed",
-  stdout,
-  stderr: "",
-  return_code: 0,
-  signal: null,
-  error: null,
-  duration_ms: 3,
-  stdout_truncated: false,
-  stderr_truncated: false,
-});
 
 describe("jobs across a reconnect", () => {
   it("an agent that comes back and claims the job delivers its answer, once", async () => {
@@ -34,7 +21,7 @@ describe("jobs across a reconnect", () => {
     // The agent sends everything again: the hub keeps one copy of each piece.
     second.send({ type: "progress", id: job.id, seq: 0, stream: "stdout", data: "step 1\n" });
     second.send({ type: "progress", id: job.id, seq: 1, stream: "stdout", data: "step 2\n" });
-    second.send({ type: "result", id: job.id, chunks: 2, result: exec("done\n") });
+    second.send({ type: "result", id: job.id, chunks: 2, result: execResult("done\n") });
     const res = await call;
     expect(res.isError, textOf(res)).toBeUndefined();
     expect(res.structuredContent).toMatchObject({ stdout: "step 1\nstep 2\ndone\n", return_code: 0 });
@@ -46,7 +33,7 @@ describe("jobs across a reconnect", () => {
     const alice = await mcpClient("Bearer alice-key");
     const call = alice.callTool({ name: "ssh_run_parallel", arguments: { vm_names: ["vm1", "vm2"], command: "x" } });
     const job = await first.next("job");
-    first.send({ type: "vm_result", id: job.id, vm: "vm1", outcome: { ok: true, result: exec("one\n") } });
+    first.send({ type: "vm_result", id: job.id, vm: "vm1", outcome: { ok: true, result: execResult("one\n") } });
     await new Promise((r) => setTimeout(r, 50));
     first.ws.close(4001, "agent crashed");
 
@@ -68,11 +55,11 @@ describe("jobs across a reconnect", () => {
     const second = await connectReady([job.id]);
     // The old socket is closed by the hub; anything it still manages to send must not count.
     try {
-      first.send({ type: "result", id: job.id, chunks: 0, result: exec("from the old socket\n") });
+      first.send({ type: "result", id: job.id, chunks: 0, result: execResult("from the old socket\n") });
     } catch {
       // closed already: just as good
     }
-    second.send({ type: "result", id: job.id, chunks: 0, result: exec("from the new socket\n") });
+    second.send({ type: "result", id: job.id, chunks: 0, result: execResult("from the new socket\n") });
     expect((await call).structuredContent).toMatchObject({ stdout: "from the new socket\n" });
   });
 
