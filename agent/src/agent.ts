@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { BackoffOptions } from "./backoff.js";
 import type { ServedVm } from "./config.js";
 import { type ConnectionState, EdgeConnection } from "./connection.js";
+import { openHistory } from "./history/open.js";
 import { JobRunner } from "./jobs.js";
 import { createLogger, type Logger } from "./log.js";
 import { HostKeyStore } from "./ssh/host-keys.js";
@@ -84,11 +85,13 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
   });
   // The runner sends through the connection created just below; jobs only arrive once it exists.
   let connection: EdgeConnection | undefined;
+  const history = openHistory(dataDir, log);
   const jobs = new JobRunner({
     agent: options.name,
     vms: options.vms,
     pool,
     log,
+    history,
     send: (message) => connection?.send(message),
     holdMs: options.holdMs,
   });
@@ -136,6 +139,7 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
         jobs.cancelAll("the agent is shutting down");
         await edge.stop();
         await pool.close();
+        await history.store.close();
         log.info("stopped");
       })();
       return stopping;

@@ -5,6 +5,7 @@
  */
 import { ERROR_CODES, type FanoutResult, type JobOf, type VmOutcome } from "@telecommande/shared";
 import { formatDuration, JobError, toJobError } from "./errors.js";
+import { operationOf } from "./history/operation.js";
 import type { JobContext } from "./job-context.js";
 import { collectExec, roundMs } from "./ssh/exec.js";
 import { wrapCommand } from "./ssh/quote.js";
@@ -54,6 +55,7 @@ async function runOnOneVm(name: string, job: JobOf<"fanout">, ctx: JobContext): 
       startedAt,
       limitBytes: job.output_limit_bytes,
     });
+    ctx.record(operationOf(vm, job.command, result));
     return { ok: true, result };
   } catch (err) {
     return failed(toJobError(controller.signal.aborted ? controller.signal.reason : err));

@@ -1,6 +1,8 @@
 /** @module What a job handler gets from the runner: its VM(s), the pool, its abort signal and ways to report. */
 import type { VmOutcome } from "@telecommande/shared";
 import type { ServedVm } from "./config.js";
+import type { Operation } from "./history/recorder.js";
+import type { HistoryStore } from "./history/store.js";
 import type { StreamName } from "./ssh/exec.js";
 import type { SshPool } from "./ssh/pool.js";
 
@@ -27,4 +29,8 @@ export interface JobContext {
   vmDone: (vm: string, outcome: VmOutcome) => boolean;
   limitBytes?: number;
   chunkChars?: number;
+  /** The agent's history of operations, when it keeps one. */
+  history?: HistoryStore;
+  /** Records a finished command in the history (nothing when the agent keeps none); never throws. */
+  record: (op: Omit<Operation, "job_id" | "caller">) => void;
 }

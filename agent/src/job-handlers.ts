@@ -8,6 +8,8 @@ import type { ServedVm } from "./config.js";
 import { DISTRO_SCRIPT, parseDistro } from "./distro.js";
 import { JobError } from "./errors.js";
 import { runFanout } from "./fanout.js";
+import { answerHistory } from "./history/answer.js";
+import { OutputCapture, operationOf } from "./history/operation.js";
 import type { JobContext } from "./job-context.js";
 import { LiveTail } from "./live-tail.js";
 import { probeTcp } from "./probe.js";
@@ -33,7 +35,7 @@ function vmOf(ctx: JobContext): ServedVm {
   return ctx.vm;
 }
 
-async function runRemote(script: string, ctx: JobContext, stream: boolean, live = false) {
+async function runRemote(script: string, ctx: JobContext, stream: boolean, live = false, capture?: OutputCapture) {
   const opened = await ctx.pool.open(vmOf(ctx), script, ctx.signal, ctx.sent);
   ctx.started();
   const tail = live ? new LiveTail(ctx.tail) : undefined;
@@ -43,7 +45,12 @@ async function runRemote(script: string, ctx: JobContext, stream: boolean, live 
       startedAt: ctx.startedAt,
       limitBytes: ctx.limitBytes,
       chunkChars: ctx.chunkChars,
-      onProgress: stream ? ctx.progress : undefined,
+      onProgress: stream
+        ? (name, data) => {
+            capture?.push(name, data);
+            ctx.progress(name, data);
+          }
+        : undefined,
       onData: tail ? (name, chunk) => tail.push(name, chunk) : undefined,
     });
   } finally {
@@ -53,7 +60,13 @@ async function runRemote(script: string, ctx: JobContext, stream: boolean, live 
 
 export const JOB_HANDLERS: { [K in JobKind]: JobHandler<K> } = {
   exec: {
-    run: (job, ctx) => runRemote(wrapCommand(job.command), ctx, true, job.live === true),
+    run: async (job, ctx) => {
+      // The history gets the whole output: the chunks streamed while it ran plus the rest.
+      const capture = new OutputCapture();
+      const result = await runRemote(wrapCommand(job.command), ctx, true, job.live === true, capture);
+      ctx.record(operationOf(vmOf(ctx), job.command, result, capture));
+      return result;
+    },
     answersTimeout: true,
     describe: (job) => ({ command_chars: job.command.length }),
   },
@@ -76,6 +89,13 @@ export const JOB_HANDLERS: { [K in JobKind]: JobHandler<K> } = {
     // Each VM's command has its own timer (timeout_ms); the whole job is bounded by the edge.
     boundsItself: true,
     describe: (job) => ({ vms: job.vms.length, max_parallel: job.max_parallel, command_chars: job.command.length }),
+  },
+  history: {
+    run: async (job, ctx) => {
+      if (!ctx.history) throw new JobError(ERROR_CODES.internal, "this agent keeps no history");
+      return { kind: "history", answer: await answerHistory(ctx.history, job.query) };
+    },
+    describe: (job) => ({ op: job.query.op, vms: job.query.vms.length }),
   },
 };
 

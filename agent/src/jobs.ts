@@ -7,6 +7,8 @@
 import { ERROR_CODES, type Job, type JobKind, type JobResult, type Message } from "@telecommande/shared";
 import type { ServedVm } from "./config.js";
 import { formatDuration, JobError, toJobError } from "./errors.js";
+import type { Recorder } from "./history/recorder.js";
+import type { HistoryStore } from "./history/store.js";
 import type { JobContext } from "./job-context.js";
 import { handlerFor, type JobHandler } from "./job-handlers.js";
 import { JobHold } from "./job-hold.js";
@@ -35,6 +37,8 @@ export interface JobRunnerOptions {
   holdMs?: number;
   /** Bound of all journals together (see JOURNAL_MAX_BYTES). */
   journalMaxBytes?: number;
+  /** The history of operations: history jobs read the store, every command is recorded. */
+  history?: { store: HistoryStore; recorder: Recorder };
 }
 
 interface Running {
@@ -262,6 +266,8 @@ export class JobRunner {
       },
       limitBytes: this.options.limitBytes,
       chunkChars: this.options.chunkChars,
+      history: this.options.history?.store,
+      record: (op) => this.options.history?.recorder.record({ ...op, job_id: job.id, caller: job.caller }),
     };
     handler.run(job as never, context).then(
       (result) => finish({ result }),

@@ -82,16 +82,19 @@ describe("/mcp over HTTP", () => {
     await client.close();
   });
 
-  it("lists the original's four tools, ssh_run_parallel and the job tools, with output schemas and annotations", async () => {
+  it("lists the original's seven tools, ssh_run_parallel and the job tools, with output schemas and annotations", async () => {
     const client = await mcpClient("Bearer alice-key");
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
+      "ssh_get_statistics",
       "ssh_is_vm_up",
       "ssh_job_cancel",
       "ssh_job_status",
       "ssh_list_vms",
       "ssh_run_command",
       "ssh_run_parallel",
+      "ssh_search_logs",
+      "ssh_suggest_commands",
       "ssh_vm_distro_info",
     ]);
     for (const tool of tools) {

@@ -32,6 +32,9 @@ describe("the tool table", () => {
     expect(hints.ssh_run_command).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     expect(hints.ssh_run_parallel).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     expect(hints.ssh_job_status?.readOnlyHint).toBe(true);
+    for (const tool of ["ssh_search_logs", "ssh_get_statistics", "ssh_suggest_commands"]) {
+      expect(hints[tool]?.readOnlyHint, tool).toBe(true);
+    }
     expect(hints.ssh_job_cancel).toMatchObject({ readOnlyHint: false, destructiveHint: true });
   });
 
@@ -44,6 +47,9 @@ describe("the tool table", () => {
       ssh_run_parallel: "fanout",
       ssh_job_status: null,
       ssh_job_cancel: null,
+      ssh_search_logs: "history",
+      ssh_get_statistics: "history",
+      ssh_suggest_commands: "history",
     });
   });
 });

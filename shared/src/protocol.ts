@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "./errors.js";
+import { HistoryQuerySchema, HistoryResultSchema } from "./history.js";
 
 /**
  * Bumped on any incompatible change; the edge refuses an agent that speaks another.
@@ -35,7 +36,7 @@ export const HEARTBEAT_MS = 5_000;
 const id = z.string().min(1).max(128);
 const errorCode = z.enum(Object.values(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
-export const JobKindSchema = z.enum(["exec", "probe", "distro", "fanout"]);
+export const JobKindSchema = z.enum(["exec", "probe", "distro", "fanout", "history"]);
 export type JobKind = z.infer<typeof JobKindSchema>;
 
 /**
@@ -111,6 +112,7 @@ export const JobResultSchema = z.discriminatedUnion("kind", [
   ProbeResultSchema,
   DistroResultSchema,
   FanoutResultSchema,
+  HistoryResultSchema,
 ]);
 
 export type ExecResult = z.infer<typeof ExecResultSchema>;
@@ -169,11 +171,14 @@ export const FanoutJobSchema = z.object({
   /** Per VM and stream: the edge shares its answer budget among the VMs. */
   output_limit_bytes: z.number().int().min(1),
 });
+/** A question about the operations this agent recorded (see history.ts). */
+export const HistoryJobSchema = z.object({ ...jobFields, kind: z.literal("history"), query: HistoryQuerySchema });
 export const JobSchema = z.discriminatedUnion("kind", [
   ExecJobSchema,
   ProbeJobSchema,
   DistroJobSchema,
   FanoutJobSchema,
+  HistoryJobSchema,
 ]);
 /**
  * Frames of one socket can reach the hub out of order (seen under load in workerd), so

@@ -20,6 +20,12 @@ import type { Collection, SearchHit, SearchQuery, Suggestion, SuggestQuery } fro
  */
 const WEIGHTS = { command: 1.0, stdout: 1.0, stderr: 1.2, tags: 2.0 } as const;
 
+/**
+ * A suggestion is a command, so its own text counts most: "check disk space" should bring
+ * `df -h`, not a command that happened to print a disk table.
+ */
+const SUGGEST_WEIGHTS = { command: 3.0, stdout: 0.3, stderr: 0.3, tags: 1.0 } as const;
+
 const COLLECTION_COLUMN: Record<Collection, (typeof FTS_COLUMNS)[number]> = {
   commands: "command",
   stdout: "stdout",
@@ -31,9 +37,13 @@ const COLLECTION_COLUMN: Record<Collection, (typeof FTS_COLUMNS)[number]> = {
  * outcome, so they take part whichever text the question is about; the other columns get
  * weight 0 so they cannot add to the score.
  */
-function ranking(expression: string, collection: Collection | undefined): { match: string; bm25: string } {
+function ranking(
+  expression: string,
+  collection: Collection | undefined,
+  weightsOf: Record<(typeof FTS_COLUMNS)[number], number> = WEIGHTS,
+): { match: string; bm25: string } {
   if (!collection) {
-    const weights = FTS_COLUMNS.map((c) => WEIGHTS[c].toFixed(2));
+    const weights = FTS_COLUMNS.map((c) => weightsOf[c].toFixed(2));
     return { match: expression, bm25: `bm25(operations_fts, ${weights.join(", ")})` };
   }
   const column = COLLECTION_COLUMN[collection];
@@ -125,7 +135,7 @@ export function suggestSqlite(statements: Statements, analyzer: Analyzer, query:
   if (query.vms.length === 0 || query.limit <= 0) return [];
   const filter = filterSql(query);
   const rows = withFallback(analyzer, query.context, (expression) => {
-    const { match, bm25 } = ranking(expression, undefined);
+    const { match, bm25 } = ranking(expression, undefined, SUGGEST_WEIGHTS);
     const params: Params = { ...filter.params, match, limit: query.limit };
     return statements.get(suggestSql(bm25, filter.where)).all(params) as SuggestionRow[];
   });

@@ -57,6 +57,9 @@ export interface Suggestion {
   last_used: number;
   /** Share of its runs (in the filter) that exited 0, 0..1. */
   success_rate: number;
+  /** Its runs in the filter, and how many exited 0 (so several stores' answers merge exactly). */
+  runs: number;
+  successes: number;
 }
 
 export interface HistoryStore {

@@ -3,6 +3,7 @@
  * four keep their names, parameters and result fields exactly.
  */
 import { defineTool, type ToolInput, type ToolOutput } from "./define.js";
+import { getStatisticsTool, searchLogsTool, suggestCommandsTool } from "./history.js";
 import { jobCancelTool, jobStatusTool } from "./jobs.js";
 import { runParallelTool } from "./run-parallel.js";
 import {
@@ -16,6 +17,7 @@ import {
 } from "./schemas.js";
 
 export * from "./define.js";
+export * from "./history.js";
 export * from "./jobs.js";
 export * from "./run-parallel.js";
 export * from "./schemas.js";
@@ -72,6 +74,9 @@ export const TOOLS = [
   runParallelTool,
   jobStatusTool,
   jobCancelTool,
+  searchLogsTool,
+  getStatisticsTool,
+  suggestCommandsTool,
 ] as const;
 
 export type Tool = (typeof TOOLS)[number];
@@ -87,6 +92,9 @@ export const TOOL_NAMES = {
   runParallel: runParallelTool.name,
   jobStatus: jobStatusTool.name,
   jobCancel: jobCancelTool.name,
+  searchLogs: searchLogsTool.name,
+  getStatistics: getStatisticsTool.name,
+  suggestCommands: suggestCommandsTool.name,
 } as const;
 
 export type IsVmUp = ToolOutput<typeof isVmUpTool>;

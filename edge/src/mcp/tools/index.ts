@@ -1,6 +1,7 @@
 /** @module Every tool's edge handler, keyed by the tool table's names. */
 import type { ToolHandlers } from "../tool-handler.js";
 import { distroInfo } from "./distro-info.js";
+import { getStatistics, searchLogs, suggestCommands } from "./history.js";
 import { isVmUp } from "./is-vm-up.js";
 import { jobCancel, jobStatus } from "./job-status.js";
 import { listVms } from "./list-vms.js";
@@ -15,4 +16,7 @@ export const TOOL_HANDLERS: ToolHandlers = {
   ssh_run_parallel: runParallel,
   ssh_job_status: jobStatus,
   ssh_job_cancel: jobCancel,
+  ssh_search_logs: searchLogs,
+  ssh_get_statistics: getStatistics,
+  ssh_suggest_commands: suggestCommands,
 };
