@@ -6,6 +6,7 @@ import type { BackoffOptions } from "./backoff.js";
 import type { ServedVm } from "./config.js";
 import { type ConnectionState, EdgeConnection } from "./connection.js";
 import { openHistory } from "./history/open.js";
+import { DEFAULT_MAX_AGE_DAYS, DEFAULT_MAX_RECORDS, startRetention } from "./history/retention.js";
 import { JobRunner } from "./jobs.js";
 import { createLogger, type Logger } from "./log.js";
 import { HostKeyStore } from "./ssh/host-keys.js";
@@ -36,6 +37,11 @@ export interface StartAgentOptions {
   sshReadyTimeoutMs?: number;
   /** How long jobs keep running while the edge is away (default AGENT_HOLD_MS). */
   holdMs?: number;
+  /**
+   * The history's retention: records older than `maxAgeDays` and the oldest beyond
+   * `maxRecords` are removed at start and every `intervalMs` (an hour); 0 is no limit.
+   */
+  historyRetention?: { maxAgeDays?: number; maxRecords?: number; intervalMs?: number };
 }
 
 export interface AgentHandle {
@@ -86,6 +92,16 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
   // The runner sends through the connection created just below; jobs only arrive once it exists.
   let connection: EdgeConnection | undefined;
   const history = openHistory(dataDir, log);
+  const retention = options.historyRetention;
+  const pruning = history.available
+    ? startRetention({
+        store: history.store,
+        maxAgeDays: retention?.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS,
+        maxRecords: retention?.maxRecords ?? DEFAULT_MAX_RECORDS,
+        intervalMs: retention?.intervalMs,
+        log,
+      })
+    : undefined;
   const jobs = new JobRunner({
     agent: options.name,
     vms: options.vms,
@@ -139,6 +155,7 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
         jobs.cancelAll("the agent is shutting down");
         await edge.stop();
         await pool.close();
+        await pruning?.stop();
         await history.store.close();
         log.info("stopped");
       })();

@@ -28,6 +28,8 @@ describe("parseCli", () => {
         logLevel: undefined,
         sessionsPerConnection: undefined,
         connectionsPerVm: undefined,
+        historyMaxAgeDays: 90,
+        historyMaxRecords: 1_000_000,
       },
     });
     const flags = parseCli(
@@ -55,6 +57,13 @@ describe("parseCli", () => {
     });
   });
 
+  it("takes the history's retention from flags, then env, 0 meaning no limit", () => {
+    const env = { AGENT_TOKEN: "t", TELECOMMANDE_HISTORY_MAX_AGE_DAYS: "30", TELECOMMANDE_HISTORY_MAX_RECORDS: "5000" };
+    expect(parseCli([], env)).toMatchObject({ options: { historyMaxAgeDays: 30, historyMaxRecords: 5000 } });
+    const flags = ["--history-max-age-days", "0", "--history-max-records", "200"];
+    expect(parseCli(flags, env)).toMatchObject({ options: { historyMaxAgeDays: 0, historyMaxRecords: 200 } });
+  });
+
   it("answers help and version", () => {
     expect(parseCli(["--help"], {})).toEqual({ kind: "help" });
     expect(parseCli(["-v"], {})).toEqual({ kind: "version" });
@@ -75,6 +84,16 @@ describe("parseCli", () => {
       ["--connections-per-vm", "2.5"],
       { AGENT_TOKEN: "t" },
       /--connections-per-vm must be a whole number from 1 to 32, got "2.5"/,
+    ],
+    [
+      ["--history-max-age-days=-1"],
+      { AGENT_TOKEN: "t" },
+      /--history-max-age-days must be a whole number from 0 to 36500, got "-1"/,
+    ],
+    [
+      [],
+      { AGENT_TOKEN: "t", TELECOMMANDE_HISTORY_MAX_RECORDS: "lots" },
+      /--history-max-records must be a whole number from 0 to 1000000000, got "lots"/,
     ],
     [["--nope"], { AGENT_TOKEN: "t" }, /Unknown option '--nope' \(see --help\)/],
     [["stray"], { AGENT_TOKEN: "t" }, /stray/],

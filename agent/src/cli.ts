@@ -1,13 +1,16 @@
 /**
  * @module Command line and environment: `telecommande-agent --config … --edge … --name …`,
  * with env fallbacks. Parsing returns a value or a one-line problem; it never exits or throws.
+ * `telecommande-agent history …` has its own (history/cli-history.ts).
  */
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { agentConnectUrl } from "./edge-url.js";
+import { DEFAULT_MAX_AGE_DAYS, DEFAULT_MAX_RECORDS } from "./history/retention.js";
 
 export const USAGE = `Usage: telecommande-agent [options]
+       telecommande-agent history <import|export|stats|reindex> [options]
 
 La Télécommande agent: dials out to the edge over one WebSocket and runs SSH jobs
 on the VMs of the config that name this agent (or every VM without \`agent:\` when
@@ -24,12 +27,22 @@ Options:
                         the VMs' sshd MaxSessions (default 10)      default 8
   --connections-per-vm <n>
                         SSH connections at once to one VM, 1-32     default 4
+  --history-max-age-days <n>
+                        history records older than this are removed, 0: no limit
+                        env TELECOMMANDE_HISTORY_MAX_AGE_DAYS, default ${DEFAULT_MAX_AGE_DAYS}
+  --history-max-records <n>
+                        the oldest history records beyond this many are removed, 0: no limit
+                        env TELECOMMANDE_HISTORY_MAX_RECORDS, default ${DEFAULT_MAX_RECORDS}
   --log-level <level>   debug | info | warn | error   env LOG_LEVEL, default info
   -h, --help            show this help
   -v, --version         print the version
 
 Environment:
   AGENT_TOKEN           required: the agent's bearer token for the edge (never logged)
+
+Every command run is recorded in the history (history.sqlite in the data dir), pruned
+at start and every hour. \`telecommande-agent history --help\` shows how to import,
+export, count and reindex it.
 
 Logs are JSON lines on stderr. Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad input.
 `;
@@ -44,6 +57,8 @@ export interface CliOptions {
   logLevel: string | undefined;
   sessionsPerConnection: number | undefined;
   connectionsPerVm: number | undefined;
+  historyMaxAgeDays: number;
+  historyMaxRecords: number;
 }
 
 export type CliParse =
@@ -52,8 +67,34 @@ export type CliParse =
   | { kind: "version" }
   | { kind: "error"; message: string };
 
-function expandHome(path: string): string {
+export function expandHome(path: string): string {
   return path === "~" || path.startsWith("~/") ? resolve(homedir(), path.slice(2)) : path;
+}
+
+const str = (v: string | boolean | undefined) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
+
+/** The data dir from `--data-dir`, else the environment, else the default: the daemon's and the history commands' rule. */
+export function dataDirOf(flag: string | boolean | undefined, env: NodeJS.ProcessEnv): string {
+  return expandHome(str(flag) ?? str(env.TELECOMMANDE_DATA_DIR) ?? "~/.la-telecommande");
+}
+
+export interface HistoryLimits {
+  maxAgeDays: number;
+  maxRecords: number;
+}
+
+/** The history's retention from flags, else the environment, else the defaults; or the problem as a message. */
+export function historyLimitsOf(
+  flags: { age?: string | boolean; records?: string | boolean },
+  env: NodeJS.ProcessEnv,
+): HistoryLimits | string {
+  const age = str(flags.age) ?? str(env.TELECOMMANDE_HISTORY_MAX_AGE_DAYS);
+  const maxAgeDays = whole(age, "--history-max-age-days", 0, 36_500) ?? DEFAULT_MAX_AGE_DAYS;
+  if (typeof maxAgeDays === "string") return maxAgeDays;
+  const records = str(flags.records) ?? str(env.TELECOMMANDE_HISTORY_MAX_RECORDS);
+  const maxRecords = whole(records, "--history-max-records", 0, 1_000_000_000) ?? DEFAULT_MAX_RECORDS;
+  if (typeof maxRecords === "string") return maxRecords;
+  return { maxAgeDays, maxRecords };
 }
 
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
@@ -72,6 +113,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
         "log-level": { type: "string" },
         "sessions-per-connection": { type: "string" },
         "connections-per-vm": { type: "string" },
+        "history-max-age-days": { type: "string" },
+        "history-max-records": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -84,7 +127,6 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
 
-  const str = (v: string | boolean | undefined) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
   const token = env.AGENT_TOKEN?.trim();
   if (!token)
     return { kind: "error", message: "AGENT_TOKEN is not set: the agent needs its token to connect to the edge" };
@@ -109,6 +151,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
   if (typeof sessions === "string") return { kind: "error", message: sessions };
   const connections = count(str(values["connections-per-vm"]), "--connections-per-vm", 32);
   if (typeof connections === "string") return { kind: "error", message: connections };
+  const limits = historyLimitsOf({ age: values["history-max-age-days"], records: values["history-max-records"] }, env);
+  if (typeof limits === "string") return { kind: "error", message: limits };
   return {
     kind: "run",
     options: {
@@ -116,18 +160,25 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
       edgeUrl,
       name,
       token,
-      dataDir: expandHome(str(values["data-dir"]) ?? str(env.TELECOMMANDE_DATA_DIR) ?? "~/.la-telecommande"),
+      dataDir: dataDirOf(values["data-dir"], env),
       knownHostsFile: knownHosts ? expandHome(knownHosts) : undefined,
       logLevel,
       sessionsPerConnection: sessions,
       connectionsPerVm: connections,
+      historyMaxAgeDays: limits.maxAgeDays,
+      historyMaxRecords: limits.maxRecords,
     },
   };
 }
 
 /** A whole number in 1..max, undefined when not given, or the problem as a message. */
 function count(raw: string | undefined, flag: string, max: number): number | undefined | string {
+  return whole(raw, flag, 1, max);
+}
+
+/** A whole number in min..max, undefined when not given, or the problem as a message. */
+function whole(raw: string | undefined, flag: string, min: number, max: number): number | undefined | string {
   if (raw === undefined) return undefined;
   const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  return n >= 1 && n <= max ? n : `${flag} must be a whole number from 1 to ${max}, got "${raw}"`;
+  return n >= min && n <= max ? n : `${flag} must be a whole number from ${min} to ${max}, got "${raw}"`;
 }

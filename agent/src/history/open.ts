@@ -17,6 +17,8 @@ import { vocabularyAnalyzer } from "./vocabulary.js";
 export interface AgentHistory {
   store: HistoryStore;
   recorder: Recorder;
+  /** False when the store could not open and answers every use with why. */
+  available: boolean;
 }
 
 /** A store that could not open: every use fails with why. */
@@ -42,6 +44,7 @@ function unavailable(reason: string): HistoryStore {
 export function openHistory(dataDir: string, log: Logger): AgentHistory {
   const file = join(dataDir, HISTORY_FILE_NAME);
   let store: HistoryStore;
+  let available = true;
   try {
     store = SqliteHistoryStore.open(file, vocabularyAnalyzer);
     log.info("history_opened", { file, analyzer: vocabularyAnalyzer.name });
@@ -49,6 +52,7 @@ export function openHistory(dataDir: string, log: Logger): AgentHistory {
     const reason = (error as Error).message;
     log.error("history_unavailable", { file, error: reason });
     store = unavailable(reason);
+    available = false;
   }
-  return { store, recorder: new Recorder(store, log) };
+  return { store, recorder: new Recorder(store, log), available };
 }

@@ -30,8 +30,16 @@ export interface OperationRecord {
   duration_ms: number;
 }
 
-/** Cuts one stream for the history, saying so, as the original did for its embeddings. */
+/** What truncateForHistory appends after the text it keeps. */
+const CUT_MARKER = /^\n\[truncated: \d+ characters, first (\d+) kept\]$/;
+
+/**
+ * Cuts one stream for the history, saying so, as the original did for its embeddings. A
+ * text it already cut is left as it is, so records exported and imported again come back
+ * unchanged.
+ */
 export function truncateForHistory(text: string, max = HISTORY_OUTPUT_CHARS): string {
   if (text.length <= max) return text;
+  if (CUT_MARKER.exec(text.slice(max))?.[1] === String(max)) return text;
   return `${text.slice(0, max)}\n[truncated: ${text.length} characters, first ${max} kept]`;
 }

@@ -10,6 +10,7 @@ import { RECORD_COLUMNS, Statements } from "./sqlite-filter.js";
 import { AnalyzerMismatchError, CREATE_FTS, openDatabase, prepareSchema, setMeta } from "./sqlite-schema.js";
 import { searchSqlite, suggestSqlite } from "./sqlite-search.js";
 import { statisticsSqlite } from "./sqlite-statistics.js";
+import { type HistorySummary, summarySqlite } from "./sqlite-summary.js";
 import type {
   HistoryFilter,
   HistoryStore,
@@ -61,7 +62,7 @@ export class SqliteHistoryStore implements HistoryStore {
     }
   }
 
-  async add(records: readonly OperationRecord[]): Promise<void> {
+  async add(records: readonly OperationRecord[]): Promise<number> {
     this.checkAnalyzer();
     const insert = this.statements.get(
       `INSERT OR IGNORE INTO operations (id, job_id, caller, vm, host, user, return_code, timestamp, duration_ms, tags, command)
@@ -72,7 +73,8 @@ export class SqliteHistoryStore implements HistoryStore {
       "INSERT INTO operations_fts (rowid, command, stdout, stderr, tags) VALUES (?, ?, ?, ?, ?)",
     );
     // One transaction a batch: one commit for the batch, not one per record.
-    this.db.transaction(() => {
+    return this.db.transaction(() => {
+      let added = 0;
       for (const r of records) {
         const { stdout, stderr, ...row } = r;
         const tags = this.tagsOf(r);
@@ -81,7 +83,9 @@ export class SqliteHistoryStore implements HistoryStore {
         if (changes === 0) continue;
         output.run(lastInsertRowid, stdout, stderr);
         index.run(lastInsertRowid, r.command, stdout, stderr, tags);
+        added++;
       }
+      return added;
     })();
   }
 
@@ -101,6 +105,16 @@ export class SqliteHistoryStore implements HistoryStore {
   async suggest(query: SuggestQuery): Promise<Suggestion[]> {
     this.checkAnalyzer();
     return suggestSqlite(this.statements, this.analyzer, query);
+  }
+
+  /** The analyzer that built the current index (another than this store's until `reindex()`). */
+  get indexAnalyzer(): string {
+    return this.indexedBy;
+  }
+
+  /** Count, time span and the `top` VMs with the most records. */
+  async summary(top = 10): Promise<HistorySummary> {
+    return summarySqlite(this.statements, top);
   }
 
   async count(): Promise<number> {

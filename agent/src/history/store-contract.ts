@@ -54,10 +54,10 @@ export function historyStoreContract(name: string, make: MakeStore): void {
       expect(hit?.record).toEqual(records[0]);
     });
 
-    it("adds an id again without replacing it or failing", async () => {
+    it("adds an id again without replacing it or failing, and counts only what was new", async () => {
       const first = rec({ id: "same:web1", command: "uptime" });
-      await store.add([first]);
-      await store.add([{ ...first, command: "reboot" }, first]);
+      expect(await store.add([first])).toBe(1);
+      expect(await store.add([{ ...first, command: "reboot" }, first])).toBe(0);
       expect(await store.count()).toBe(1);
       expect(await exported(store)).toEqual([first]);
       expect(await store.search({ ...all, text: "reboot", limit: 5 })).toEqual([]);

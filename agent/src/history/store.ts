@@ -63,8 +63,8 @@ export interface Suggestion {
 }
 
 export interface HistoryStore {
-  /** Adds operations; adding an id again replaces nothing and is not an error. */
-  add(records: readonly OperationRecord[]): Promise<void>;
+  /** Adds operations and says how many were new; adding an id again replaces nothing and is not an error. */
+  add(records: readonly OperationRecord[]): Promise<number>;
   search(query: SearchQuery): Promise<SearchHit[]>;
   statistics(filter: HistoryFilter): Promise<Statistics>;
   /** From successful runs only (return_code 0), one suggestion per distinct command. */
