@@ -37,6 +37,14 @@ export const CREATE_FTS = `CREATE VIRTUAL TABLE operations_fts USING fts5(
   ${FTS_COLUMNS.join(", ")}, content='', tokenize="${TOKENIZER}")`;
 
 /**
+ * How many records each indexed term occurs in, read from the index itself (see
+ * sqlite-selective.ts). In the connection's temp schema: nothing is added to the file, and
+ * it reads whichever operations_fts is current, a rebuilt one included.
+ */
+export const CREATE_VOCAB =
+  "CREATE VIRTUAL TABLE IF NOT EXISTS temp.operations_vocab USING fts5vocab(main, operations_fts, row)";
+
+/**
  * `seq` is an explicit INTEGER PRIMARY KEY because the index is keyed by rowid: VACUUM may
  * renumber an implicit rowid, which would silently point the index at other records. The
  * record's own `id` is UNIQUE, which is what `INSERT OR IGNORE` keys on. Small columns come

@@ -8,6 +8,7 @@ import { type Analyzer, plainAnalyzer } from "./analyzer.js";
 import type { OperationRecord } from "./record.js";
 import { filterSql, type Params, RECORD_COLUMNS, type Statements } from "./sqlite-filter.js";
 import { FTS_COLUMNS } from "./sqlite-schema.js";
+import { selectiveExpression } from "./sqlite-selective.js";
 import type { Collection, SearchHit, SearchQuery, Suggestion, SuggestQuery } from "./store.js";
 
 /**
@@ -86,13 +87,24 @@ type RecordRow = OperationRecord & { score: number };
 export function searchSqlite(statements: Statements, analyzer: Analyzer, query: SearchQuery): SearchHit[] {
   if (query.vms.length === 0 || query.limit <= 0) return [];
   const filter = filterSql(query);
-  const rows = withFallback(analyzer, query.text, (expression) => {
+  const run = (expression: string) => {
     const { match, bm25 } = ranking(expression, query.collection);
     const sql = `SELECT ${RECORD_COLUMNS}, t.score AS score FROM (
         ${matchedSql(bm25, filter.where)} ORDER BY score DESC, ts DESC, seq DESC LIMIT @limit
       ) t JOIN operations o ON o.seq = t.seq JOIN operation_output x ON x.seq = t.seq
       ORDER BY t.score DESC, t.ts DESC, t.seq DESC`;
     return statements.get(sql).all({ ...filter.params, match, limit: query.limit }) as RecordRow[];
+  };
+  const rows = withFallback(analyzer, query.text, (expression) => {
+    // Document counts are of whole records: within one collection's column a word common
+    // elsewhere may be rare, so a collection's search keeps every term.
+    const narrowed = query.collection ? expression : selectiveExpression(statements, expression);
+    if (narrowed !== expression) {
+      const rows = run(narrowed);
+      // The rarer terms fill the answer; when they cannot, the common ones are needed after all.
+      if (rows.length >= query.limit) return rows;
+    }
+    return run(expression);
   });
   return rows.map(({ score, ...record }) => ({ record, score }));
 }

@@ -7,7 +7,14 @@ import type Database from "better-sqlite3";
 import type { Analyzer } from "./analyzer.js";
 import type { OperationRecord } from "./record.js";
 import { RECORD_COLUMNS, Statements } from "./sqlite-filter.js";
-import { AnalyzerMismatchError, CREATE_FTS, openDatabase, prepareSchema, setMeta } from "./sqlite-schema.js";
+import {
+  AnalyzerMismatchError,
+  CREATE_FTS,
+  CREATE_VOCAB,
+  openDatabase,
+  prepareSchema,
+  setMeta,
+} from "./sqlite-schema.js";
 import { searchSqlite, suggestSqlite } from "./sqlite-search.js";
 import { statisticsSqlite } from "./sqlite-statistics.js";
 import { type HistorySummary, summarySqlite } from "./sqlite-summary.js";
@@ -49,6 +56,7 @@ export class SqliteHistoryStore implements HistoryStore {
     const db = openDatabase(file);
     try {
       const indexedBy = prepareSchema(db, file, analyzer.name, options.forReindex ?? false);
+      db.exec(CREATE_VOCAB);
       return new SqliteHistoryStore(db, analyzer, file, indexedBy);
     } catch (err) {
       db.close();
