@@ -2,12 +2,11 @@
  * @module The offline analyzer's view of a text, as weighted terms for the hashing
  * embedder: the concept tags its patterns find in it (as an operation's command or
  * output), the concepts its phrases name (as a question), and its content words, each
- * with its first letters so "restarted" meets "restart".
+ * with its first letters so "restarted" meets "restart". The embedder gives the tags
+ * together a fixed share of the vector (hashing-embedder.ts).
  */
 import { conceptTag, foldedWords, vocabularyAnalyzer, vocabularyData } from "./vocabulary.js";
 
-/** A concept outweighs any one word: naming it is the strongest sign of what a text is about. */
-export const TAG_WEIGHT = 3;
 export const WORD_WEIGHT = 1;
 export const PREFIX_WEIGHT = 0.5;
 /** The prefix length words also meet on ("restarted", "restart" → "resta"). */
@@ -17,6 +16,11 @@ const MAX_CHARS = 30_000;
 
 const stop = new Set([...vocabularyData.stopwords.en, ...vocabularyData.stopwords.fr].flatMap(foldedWords));
 
+/** Concept tags are the terms without a kind prefix (`zzoom`); words are `w:…`, prefixes `p:…`. */
+export function isTag(term: string): boolean {
+  return !term.includes(":");
+}
+
 /** Weighted terms of one text; a term seen again adds less (1 + ln tf), so one long output does not drown its rare words. */
 export function hashingTerms(text: string): Map<string, number> {
   const slice = text.slice(0, MAX_CHARS);
@@ -25,7 +29,7 @@ export function hashingTerms(text: string): Map<string, number> {
     ...vocabularyAnalyzer.tags({ command: slice, stdout: slice, stderr: "" }),
     ...vocabularyAnalyzer.concepts(slice.slice(0, 2_000)).map(conceptTag),
   ]);
-  for (const tag of tags) terms.set(tag, TAG_WEIGHT);
+  for (const tag of tags) terms.set(tag, 1);
   const counts = new Map<string, number>();
   for (const word of foldedWords(slice)) {
     if (stop.has(word) || (word.length < 2 && !/\d/.test(word))) continue;

@@ -108,7 +108,7 @@ describe("QdrantHistoryStore", () => {
       // An empty stream has nothing to be found by.
       expect(await get("ssh_stderr")).toBeUndefined();
       const meta = await client().scroll(`${prefix}${META_COLLECTION}`, { limit: 10, with_payload: true });
-      expect(meta.points.map((p) => p.payload)).toEqual([{ embedder: "hashing-vocabulary-1", dimension: 1024 }]);
+      expect(meta.points.map((p) => p.payload)).toEqual([{ embedder: hashingEmbedder.name, dimension: 1024 }]);
       // Opening again finds everything in place and keeps the records.
       const again = await openStore(prefix);
       expect(await again.count()).toBe(1);
@@ -142,9 +142,9 @@ describe("QdrantHistoryStore", () => {
       const other: Embedder = { name: "mistral-embed", dimension: 1024, embed: hashingEmbedder.embed };
       const error = await openStore(prefix, other).catch((err: unknown) => err);
       expect(error).toBeInstanceOf(EmbedderMismatchError);
-      expect(String(error)).toContain('"hashing-vocabulary-1" (1024 dimensions)');
+      expect(String(error)).toContain(`"${hashingEmbedder.name}" (1024 dimensions)`);
       expect(String(error)).toContain('"mistral-embed" (1024 dimensions)');
-      const smaller: Embedder = { name: "hashing-vocabulary-1", dimension: 256, embed: hashingEmbedder.embed };
+      const smaller: Embedder = { name: hashingEmbedder.name, dimension: 256, embed: hashingEmbedder.embed };
       await expect(openStore(prefix, smaller)).rejects.toThrow(/1024 dimensions.*256 dimensions/s);
       expect(await (await openStore(prefix)).count()).toBe(1);
     } finally {
