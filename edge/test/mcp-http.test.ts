@@ -1,6 +1,7 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { DENIED_MESSAGE } from "@telecommande/shared";
 import { describe, expect, it } from "vitest";
+import { app } from "../src/app.js";
 import { MCP_URL, mcpClient, mcpPost, textOf } from "./fixtures.js";
 
 const LIST = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "ssh_list_vms", arguments: {} } };
@@ -44,6 +45,37 @@ describe("/mcp over HTTP", () => {
       const body = (await res.json()) as { result: { structuredContent: unknown } };
       expect(body.result.structuredContent).toEqual({ vms: ["vm1", "vm2"] });
     }
+  });
+
+  it("refuses a Bearer without a token and a key under another scheme", async () => {
+    for (const auth of ["Bearer ", "Bearer", "Basic alice-key", "Token alice-key"]) {
+      const res = await mcpPost(LIST, { Authorization: auth });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(DENIED_MESSAGE);
+    }
+  });
+
+  it("never reads the word Bearer as a key", async () => {
+    // A config whose key happens to be "Bearer" must not let an empty Bearer header in.
+    const config = JSON.stringify({
+      vms: [{ name: "a", host: "h", user: "u" }],
+      groups: [{ name: "g", vms: ["a"] }],
+      users: [{ name: "weak", api_key: "Bearer", groups: ["g"] }],
+    });
+    const res = await app.request(
+      MCP_URL,
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          Authorization: "Bearer ",
+        },
+        body: JSON.stringify(LIST),
+      },
+      { ...env, CONFIG_YAML: config },
+    );
+    expect(res.status).toBe(401);
   });
 
   it("refuses a forged Host or Origin with 403 before looking at the key", async () => {
