@@ -92,6 +92,25 @@ describe("/mcp over HTTP", () => {
     expect(localOrigin.status).toBe(200);
   });
 
+  it("takes browser origins from the edge's own host only, not every allowed host", async () => {
+    const post = (origin?: string) =>
+      SELF.fetch("https://la-telecommande.x.workers.dev/mcp", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          Authorization: "Bearer alice-key",
+          ...(origin ? { Origin: origin } : {}),
+        },
+        body: JSON.stringify(LIST),
+      });
+    const evil = await post("https://evil.workers.dev");
+    expect(evil.status).toBe(403);
+    expect(await evil.text()).toContain("origin not allowed");
+    expect((await post()).status).toBe(200);
+    expect((await post("https://la-telecommande.x.workers.dev")).status).toBe(200);
+  });
+
   it("answers malformed JSON with a parse error and keeps serving", async () => {
     const bad = await mcpPost("{not json", { Authorization: "Bearer alice-key" });
     expect(bad.status).toBe(400);

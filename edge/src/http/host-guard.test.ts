@@ -21,14 +21,24 @@ describe("hostAllowed", () => {
 });
 
 describe("originAllowed", () => {
-  it("allows origins on allowed hosts and listed origins", () => {
-    expect(originAllowed("http://localhost:6274", env)).toBe(true);
-    expect(originAllowed("https://chat.mistral.ai", env)).toBe(true);
-    expect(originAllowed("https://x.workers.dev", env)).toBe(true);
+  const edge = "la-telecommande.x.workers.dev";
+  it("allows the edge's own host, loopback and listed origins", () => {
+    expect(originAllowed("https://la-telecommande.x.workers.dev", edge, env)).toBe(true);
+    expect(originAllowed("https://LA-telecommande.x.workers.dev:443", `${edge}:443`, env)).toBe(true);
+    expect(originAllowed("http://localhost:6274", edge, env)).toBe(true);
+    expect(originAllowed("http://127.0.0.1:8787", edge, env)).toBe(true);
+    expect(originAllowed("https://chat.mistral.ai", edge, env)).toBe(true);
   });
-  it("refuses other origins and garbage", () => {
-    expect(originAllowed("http://evil.example", env)).toBe(false);
-    expect(originAllowed("null", env)).toBe(false);
-    expect(originAllowed("file://localhost", env)).toBe(false);
+  it("refuses other hosts, even under an allowed host's wildcard", () => {
+    expect(originAllowed("https://evil.workers.dev", edge, env)).toBe(false);
+    expect(originAllowed("https://x.workers.dev", edge, env)).toBe(false);
+    expect(originAllowed("http://la-telecommande.x.workers.dev:8080", edge, env)).toBe(false);
+    expect(originAllowed("https://mcp.example.org", edge, env)).toBe(false);
+    expect(originAllowed("https://la-telecommande.x.workers.dev", undefined, env)).toBe(false);
+  });
+  it("refuses garbage", () => {
+    expect(originAllowed("http://evil.example", edge, env)).toBe(false);
+    expect(originAllowed("null", edge, env)).toBe(false);
+    expect(originAllowed("file://localhost", edge, env)).toBe(false);
   });
 });

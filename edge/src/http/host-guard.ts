@@ -1,6 +1,6 @@
 /**
  * @module DNS-rebinding protection for /mcp: the Host must be loopback or allow-listed,
- * and a browser Origin, when sent, must point at an allowed host or listed origin.
+ * and a browser Origin, when sent, must be the edge itself, loopback or a listed origin.
  */
 import type { MiddlewareHandler } from "hono";
 import type { EdgeEnv } from "../env.js";
@@ -34,7 +34,16 @@ export function hostAllowed(hostHeader: string | undefined, allowedHosts: string
   return isLoopback(hostname) || list(allowedHosts).some((p) => matches(hostname, p));
 }
 
-export function originAllowed(origin: string, env: Pick<EdgeEnv, "ALLOWED_HOSTS" | "ALLOWED_ORIGINS">): boolean {
+/**
+ * A browser Origin may be the edge's own host (the request's Host), loopback, or a listed
+ * origin. Not every allowed host: `*.workers.dev` in ALLOWED_HOSTS would otherwise let any
+ * page served from workers.dev drive a logged-in browser's calls.
+ */
+export function originAllowed(
+  origin: string,
+  requestHost: string | undefined,
+  env: Pick<EdgeEnv, "ALLOWED_ORIGINS">,
+): boolean {
   if (list(env.ALLOWED_ORIGINS).includes(origin.toLowerCase())) return true;
   let url: URL;
   try {
@@ -42,15 +51,27 @@ export function originAllowed(origin: string, env: Pick<EdgeEnv, "ALLOWED_HOSTS"
   } catch {
     return false;
   }
-  return (url.protocol === "http:" || url.protocol === "https:") && hostAllowed(url.host, env.ALLOWED_HOSTS);
+  if (url.protocol !== "http:" && url.protocol !== "https:") return false;
+  if (isLoopback(url.hostname)) return true;
+  return requestHost !== undefined && url.host === sameSchemeHost(url.protocol, requestHost);
+}
+
+/** The Host header as a URL of that scheme writes it: lower case, its default port dropped. */
+function sameSchemeHost(protocol: string, hostHeader: string): string | null {
+  try {
+    return new URL(`${protocol}//${hostHeader.trim()}`).host;
+  } catch {
+    return null;
+  }
 }
 
 export const hostGuard: MiddlewareHandler<{ Bindings: EdgeEnv }> = async (c, next) => {
-  if (!hostAllowed(c.req.header("host") ?? new URL(c.req.url).host, c.env.ALLOWED_HOSTS)) {
+  const host = c.req.header("host") ?? new URL(c.req.url).host;
+  if (!hostAllowed(host, c.env.ALLOWED_HOSTS)) {
     return c.json(jsonRpcError(-32000, "Forbidden: host not allowed"), 403);
   }
   const origin = c.req.header("origin");
-  if (origin !== undefined && !originAllowed(origin, c.env)) {
+  if (origin !== undefined && !originAllowed(origin, host, c.env)) {
     return c.json(jsonRpcError(-32000, "Forbidden: origin not allowed"), 403);
   }
   await next();
