@@ -14,4 +14,10 @@ export interface EdgeSecrets {
   AGENT_TOKEN?: string;
 }
 
-export type EdgeEnv = Cloudflare.Env & EdgeSecrets;
+/** Optional vars an operator sets only to change a default (absent from wrangler.toml on purpose). */
+export interface EdgeOptions {
+  /** "true" serves a config without `users` on a non-loopback URL: every VM open to anyone. */
+  ALLOW_ANONYMOUS?: string;
+}
+
+export type EdgeEnv = Cloudflare.Env & EdgeSecrets & EdgeOptions;

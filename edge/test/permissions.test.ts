@@ -52,6 +52,36 @@ describe("permissions", () => {
     });
   });
 
+  it("serves a config without users on loopback only, unless ALLOW_ANONYMOUS=true", async () => {
+    const open = JSON.stringify({ vms: [{ name: "a", host: "h", user: "u" }] });
+    const list = (url: string, vars: Record<string, string> = {}) =>
+      app.request(
+        url,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "tools/call",
+            params: { name: "ssh_list_vms", arguments: {} },
+          }),
+        },
+        { ...env, CONFIG_YAML: open, ALLOWED_HOSTS: "edge.example.com", ...vars },
+      );
+    expect((await list("http://127.0.0.1/mcp")).status).toBe(200);
+    const publicUrl = await list("https://edge.example.com/mcp");
+    expect(publicUrl.status).toBe(503);
+    expect(((await publicUrl.json()) as { error: { message: string } }).error.message).toBe(
+      "this server has no users in its config and is not on loopback: add users, or set ALLOW_ANONYMOUS=true to serve everyone",
+    );
+    const optedIn = await list("https://edge.example.com/mcp", { ALLOW_ANONYMOUS: "true" });
+    expect(optedIn.status).toBe(200);
+    expect(((await optedIn.json()) as { result: { structuredContent: unknown } }).result.structuredContent).toEqual({
+      vms: ["a"],
+    });
+  });
+
   it("fails closed with a generic error when the config is invalid", async () => {
     const res = await app.request(
       "http://127.0.0.1/mcp",

@@ -89,5 +89,11 @@ describe("edge config for wrangler dev", () => {
     const colon = value.indexOf(":");
     expect(value.slice(0, colon)).toBe("CONFIG_YAML");
     expect(JSON.parse(value.slice(colon + 1))).toEqual(JSON.parse(configJson));
+    expect(args.join(" ")).not.toContain("ALLOW_ANONYMOUS");
+  });
+
+  it("passes ALLOW_ANONYMOUS on only when asked", () => {
+    const args = wranglerArgs({ port: 8799, configJson: "{}", persistDir: "/tmp/x/state", allowAnonymous: true });
+    expect(args.slice(-2)).toEqual(["--var", "ALLOW_ANONYMOUS:true"]);
   });
 });

@@ -46,11 +46,13 @@ export interface WranglerOptions {
   configJson: string;
   /** Where wrangler keeps Durable Object state: per session, so parallel runs never share it. */
   persistDir: string;
+  /** Passes ALLOW_ANONYMOUS=true on, for a config without users served beyond loopback (a tunnel). */
+  allowAnonymous?: boolean;
 }
 
 /** Arguments for `wrangler dev`, offline-friendly: no inspector port clash, no interactive hotkeys. */
-export function wranglerArgs({ port, configJson, persistDir }: WranglerOptions): string[] {
-  return [
+export function wranglerArgs({ port, configJson, persistDir, allowAnonymous }: WranglerOptions): string[] {
+  const args = [
     "dev",
     "--ip",
     "127.0.0.1",
@@ -64,6 +66,8 @@ export function wranglerArgs({ port, configJson, persistDir }: WranglerOptions):
     "--var",
     `CONFIG_YAML:${configJson}`,
   ];
+  if (allowAnonymous) args.push("--var", "ALLOW_ANONYMOUS:true");
+  return args;
 }
 
 /** Environment for wrangler: no metrics, no Cloudflare lookups, so it starts with no network. */

@@ -84,7 +84,12 @@ async function startEdge(
       args: [
         STOP_WITH_PARENT,
         WRANGLER,
-        ...wranglerArgs({ port, configJson, persistDir: join(tempDir, "wrangler-state") }),
+        ...wranglerArgs({
+          port,
+          configJson,
+          persistDir: join(tempDir, "wrangler-state"),
+          allowAnonymous: process.env.ALLOW_ANONYMOUS?.trim().toLowerCase() === "true",
+        }),
       ],
       cwd: ROOT,
       env: wranglerEnv(process.env),

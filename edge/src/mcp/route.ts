@@ -11,6 +11,7 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { DENIED_MESSAGE } from "@telecommande/shared";
 import { Hono } from "hono";
 import { resolveCaller } from "../auth/caller.js";
+import { OPEN_MODE_REFUSED, openModeAllowed } from "../auth/open-mode.js";
 import { loadEdgeConfig } from "../config/source.js";
 import type { EdgeEnv } from "../env.js";
 import { hostGuard } from "../http/host-guard.js";
@@ -24,10 +25,20 @@ const SSE_KEEP_ALIVE_MS = 1_000;
 
 export const mcpRoute = new Hono<{ Bindings: EdgeEnv }>();
 
+// One log line per isolate: every request would repeat it otherwise.
+let openModeRefusalLogged = false;
+
 mcpRoute.use("/mcp", hostGuard);
 
 mcpRoute.post("/mcp", async (c) => {
   const config = await loadEdgeConfig(c.env);
+  if (!config.permissions && !openModeAllowed(c.req.url, c.env)) {
+    if (!openModeRefusalLogged) {
+      openModeRefusalLogged = true;
+      log("error", "open_mode_refused", { message: OPEN_MODE_REFUSED, host: new URL(c.req.url).host });
+    }
+    return c.json(jsonRpcError(-32000, OPEN_MODE_REFUSED), 503);
+  }
   const caller = await resolveCaller(config, c.req.header("authorization"));
   if (!caller) {
     c.header("WWW-Authenticate", 'Bearer realm="la-telecommande"');
