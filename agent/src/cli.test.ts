@@ -33,12 +33,12 @@ describe("parseCli", () => {
       },
     });
     const flags = parseCli(
-      ["--config", "c.yaml", "--edge", "http://e:1", "--name", "n", "--data-dir", "/d", "--known-hosts", "/k"],
+      ["--config", "c.yaml", "--edge", "https://e:1", "--name", "n", "--data-dir", "/d", "--known-hosts", "/k"],
       { ...env, TELECOMMANDE_DATA_DIR: "/ignored" },
     );
     expect(flags).toMatchObject({
       kind: "run",
-      options: { configPath: "c.yaml", edgeUrl: "http://e:1", name: "n", dataDir: "/d", knownHostsFile: "/k" },
+      options: { configPath: "c.yaml", edgeUrl: "https://e:1", name: "n", dataDir: "/d", knownHostsFile: "/k" },
     });
     expect(parseCli([], { AGENT_TOKEN: "t", TELECOMMANDE_DATA_DIR: "/var/lib/tc" })).toMatchObject({
       options: {
@@ -62,6 +62,37 @@ describe("parseCli", () => {
     expect(parseCli([], env)).toMatchObject({ options: { historyMaxAgeDays: 30, historyMaxRecords: 5000 } });
     const flags = ["--history-max-age-days", "0", "--history-max-records", "200"];
     expect(parseCli(flags, env)).toMatchObject({ options: { historyMaxAgeDays: 0, historyMaxRecords: 200 } });
+  });
+
+  it("dials a plain-text edge only on loopback, unless told to", () => {
+    for (const edge of [
+      "http://127.0.0.1:8787",
+      "ws://localhost:1",
+      "http://[::1]:8787",
+      "https://e.example",
+      "wss://e",
+    ]) {
+      expect(parseCli(["--edge", edge], { AGENT_TOKEN: "t" })).toMatchObject({ kind: "run" });
+    }
+    for (const edge of ["http://edge.example:8787", "ws://10.0.0.5/", "http://127.0.0.1.evil.com"]) {
+      const parsed = parseCli(["--edge", edge], { AGENT_TOKEN: "t" });
+      expect(parsed).toMatchObject({ kind: "error" });
+      expect(parsed.kind === "error" && parsed.message).toMatch(/is not encrypted .* use https:\/\//);
+      expect(parseCli(["--edge", edge, "--allow-insecure-edge"], { AGENT_TOKEN: "t" })).toMatchObject({ kind: "run" });
+      const env = { AGENT_TOKEN: "t", EDGE_URL: edge, TELECOMMANDE_ALLOW_INSECURE_EDGE: "true" };
+      expect(parseCli([], env)).toMatchObject({ kind: "run" });
+    }
+  });
+
+  it("names the refused edge without its credentials", () => {
+    const parsed = parseCli(["--edge", "http://user:hunter2@edge.example:8787/base?k=secret"], { AGENT_TOKEN: "t" });
+    expect(parsed.kind).toBe("error");
+    if (parsed.kind === "error") {
+      expect(parsed.message).toMatch(/^edge URL http:\/\/edge\.example:8787\/base is not encrypted/);
+      expect(parsed.message).toContain("use https://edge.example:8787/base");
+      expect(parsed.message).toContain("--allow-insecure-edge");
+      expect(parsed.message).not.toMatch(/hunter2|user|secret/);
+    }
   });
 
   it("answers help and version", () => {

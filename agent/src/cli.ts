@@ -6,7 +6,7 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { agentConnectUrl } from "./edge-url.js";
+import { insecureEdgeProblem } from "./edge-url.js";
 import { DEFAULT_MAX_AGE_DAYS, DEFAULT_MAX_RECORDS } from "./history/retention.js";
 
 export const USAGE = `Usage: telecommande-agent [options]
@@ -19,6 +19,9 @@ the name is "default").
 Options:
   --config <path>       fleet config (YAML)           env CONFIG, default ./config.yaml
   --edge <url>          edge base URL                 env EDGE_URL, default http://127.0.0.1:8787
+  --allow-insecure-edge dial an http:// or ws:// edge that is not on loopback (the token
+                        crosses the network in clear)
+                        env TELECOMMANDE_ALLOW_INSECURE_EDGE=true
   --name <name>         agent name                    env AGENT_NAME, default "default"
   --data-dir <dir>      agent state (known_hosts)     env TELECOMMANDE_DATA_DIR, default ~/.la-telecommande
   --known-hosts <file>  extra read-only known_hosts file (OpenSSH format)
@@ -107,6 +110,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
       options: {
         config: { type: "string" },
         edge: { type: "string" },
+        "allow-insecure-edge": { type: "boolean" },
         name: { type: "string" },
         "data-dir": { type: "string" },
         "known-hosts": { type: "string" },
@@ -132,8 +136,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
     return { kind: "error", message: "AGENT_TOKEN is not set: the agent needs its token to connect to the edge" };
 
   const edgeUrl = str(values.edge) ?? str(env.EDGE_URL) ?? "http://127.0.0.1:8787";
+  const allowInsecure =
+    values["allow-insecure-edge"] === true || env.TELECOMMANDE_ALLOW_INSECURE_EDGE?.trim().toLowerCase() === "true";
   try {
-    agentConnectUrl(edgeUrl);
+    const problem = insecureEdgeProblem(edgeUrl, allowInsecure);
+    if (problem) return { kind: "error", message: problem };
   } catch (err) {
     return { kind: "error", message: err instanceof Error ? err.message : String(err) };
   }

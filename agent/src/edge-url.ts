@@ -19,6 +19,24 @@ export function agentConnectUrl(edgeUrl: string): URL {
   return url;
 }
 
+function isLoopback(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  return h === "localhost" || h === "[::1]" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * Why the agent must not dial this edge, or null. The agent sends its token when it
+ * connects: over ws:// to another machine anyone on the path could read it and serve as
+ * the agent's edge, so plain text is for loopback unless the operator says otherwise.
+ */
+export function insecureEdgeProblem(edgeUrl: string, allowInsecure: boolean): string | null {
+  const url = agentConnectUrl(edgeUrl);
+  if (allowInsecure || url.protocol === "wss:" || isLoopback(url.hostname)) return null;
+  const given = new URL(edgeUrl);
+  const shown = `${given.protocol}//${given.host}${given.pathname === "/" ? "" : given.pathname}`;
+  return `edge URL ${shown} is not encrypted and not on loopback: the agent token would cross the network in clear; use https://${given.host}${given.pathname === "/" ? "" : given.pathname} (or pass --allow-insecure-edge, env TELECOMMANDE_ALLOW_INSECURE_EDGE=true, if the link is protected otherwise)`;
+}
+
 /** The URL as it may appear in a log: no user info. */
 export function displayUrl(url: URL): string {
   const copy = new URL(url);
