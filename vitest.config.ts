@@ -1,6 +1,7 @@
 /**
- * Test projects: `unit` (Node: shared + agent), `edge` (inside workerd), `e2e` (real sshd,
- * real wrangler dev, real agent). `npm test` runs all three.
+ * Test projects: `unit` (Node: shared, agent, and the benches' checks of their data),
+ * `edge` (inside workerd), `e2e` (real sshd, real wrangler dev, real agent). `npm test`
+ * runs all three.
  */
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
@@ -13,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["shared/src/**/*.test.ts", "agent/src/**/*.test.ts"],
+          include: ["shared/src/**/*.test.ts", "agent/src/**/*.test.ts", "bench/**/*.test.ts"],
           environment: "node",
         },
       },

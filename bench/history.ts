@@ -1,6 +1,7 @@
 /**
- * @module Speed of the embedded history at 10k and 100k records: ingest rate (batches of 100
- * as an import would, and one record at a time as the agent records each operation), and
+ * @module Speed of the embedded history at 10k and 100k records: ingest rate (the store in
+ * batches of 100 as an import writes, and of 1; the agent's recorder with 100 operations
+ * finishing at once, and with one at a time, see history/ingest.ts), and
  * p50/p95 of search (top 10; alone, with a host filter, over the last 24 h), statistics (last
  * 24 h, whole range) and suggestions, over the labelled questions of the search-quality
  * bench, each beside a naive scan of the same records in memory (bench/history/naive.ts).

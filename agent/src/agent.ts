@@ -156,6 +156,7 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
         await edge.stop();
         await pool.close();
         await pruning?.stop();
+        await history.recorder.flush();
         await history.store.close();
         log.info("stopped");
       })();

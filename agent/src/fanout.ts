@@ -55,7 +55,8 @@ async function runOnOneVm(name: string, job: JobOf<"fanout">, ctx: JobContext): 
       startedAt,
       limitBytes: job.output_limit_bytes,
     });
-    ctx.record(operationOf(vm, job.command, result));
+    // Written before this VM's outcome is sent; VMs finishing together share one transaction.
+    await ctx.record(operationOf(vm, job.command, result));
     return { ok: true, result };
   } catch (err) {
     return failed(toJobError(controller.signal.aborted ? controller.signal.reason : err));

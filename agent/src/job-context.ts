@@ -31,6 +31,9 @@ export interface JobContext {
   chunkChars?: number;
   /** The agent's history of operations, when it keeps one. */
   history?: HistoryStore;
-  /** Records a finished command in the history (nothing when the agent keeps none); never throws. */
-  record: (op: Omit<Operation, "job_id" | "caller">) => void;
+  /**
+   * Records a finished command in the history (nothing when the agent keeps none). Await it
+   * before answering: it resolves once the operation is written; it never rejects.
+   */
+  record: (op: Omit<Operation, "job_id" | "caller">) => Promise<void>;
 }

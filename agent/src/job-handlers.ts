@@ -64,7 +64,8 @@ export const JOB_HANDLERS: { [K in JobKind]: JobHandler<K> } = {
       // The history gets the whole output: the chunks streamed while it ran plus the rest.
       const capture = new OutputCapture();
       const result = await runRemote(wrapCommand(job.command), ctx, true, job.live === true, capture);
-      ctx.record(operationOf(vmOf(ctx), job.command, result, capture));
+      // Written before the answer goes: an answered operation survives the agent's death.
+      await ctx.record(operationOf(vmOf(ctx), job.command, result, capture));
       return result;
     },
     answersTimeout: true,

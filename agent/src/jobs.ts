@@ -267,7 +267,7 @@ export class JobRunner {
       limitBytes: this.options.limitBytes,
       chunkChars: this.options.chunkChars,
       history: this.options.history?.store,
-      record: (op) => this.options.history?.recorder.record({ ...op, job_id: job.id, caller: job.caller }),
+      record: async (op) => this.options.history?.recorder.record({ ...op, job_id: job.id, caller: job.caller }),
     };
     handler.run(job as never, context).then(
       (result) => finish({ result }),

@@ -1,30 +1,20 @@
 /**
  * @module One size of the history bench: the records ingested into a fresh embedded store
- * (offline default analyzer) in a temp dir, then every query timed against the store and
+ * (offline default analyzer) in a temp dir (ingest.ts), then every query timed against the store and
  * against the naive scan of the same records. The temp dir is removed afterwards.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { maskSecrets } from "../../agent/src/history/mask.js";
-import { type OperationRecord, truncateForHistory } from "../../agent/src/history/record.js";
 import { SqliteHistoryStore } from "../../agent/src/history/sqlite-store.js";
 import { vocabularyAnalyzer } from "../../agent/src/history/vocabulary.js";
 import { type Summary, summarize } from "../stats.js";
 import type { BenchQuery, HistoryData } from "./data.js";
+import { type IngestRow, ingest } from "./ingest.js";
 import { NaiveHistory } from "./naive.js";
 
-/** Records added one at a time (per path), out of each size: enough for a stable rate. */
-const SINGLES = 2000;
-const BULK_BATCH = 100;
 const WARMUP = 10;
 const DAY = 86_400;
-
-export interface IngestRow {
-  path: string;
-  records: number;
-  perSecond: number;
-}
 
 export interface LatencyRow {
   op: string;
@@ -51,40 +41,6 @@ async function time(queries: readonly BenchQuery[], call: Timed): Promise<number
     samples.push(performance.now() - start);
   }
   return samples;
-}
-
-async function ingest(store: SqliteHistoryStore, naive: NaiveHistory, records: OperationRecord[]) {
-  const singles = Math.min(SINGLES, Math.floor(records.length / 10));
-  const bulk = records.slice(0, records.length - 2 * singles);
-  const rows: IngestRow[] = [];
-  const rate = (path: string, n: number, ms: number) => rows.push({ path, records: n, perSecond: n / (ms / 1000) });
-
-  let start = performance.now();
-  for (let i = 0; i < bulk.length; i += BULK_BATCH) await store.add(bulk.slice(i, i + BULK_BATCH));
-  rate(`store, batches of ${BULK_BATCH}`, bulk.length, performance.now() - start);
-
-  start = performance.now();
-  for (const r of records.slice(bulk.length, bulk.length + singles)) await store.add([r]);
-  rate("store, batches of 1", singles, performance.now() - start);
-
-  // What the agent does for each operation: mask, cut, add one record.
-  start = performance.now();
-  for (const r of records.slice(bulk.length + singles)) {
-    await store.add([
-      {
-        ...r,
-        command: maskSecrets(r.command),
-        stdout: truncateForHistory(maskSecrets(r.stdout)),
-        stderr: truncateForHistory(maskSecrets(r.stderr)),
-      },
-    ]);
-  }
-  rate("agent's path: mask + store, batches of 1", records.length - bulk.length - singles, performance.now() - start);
-
-  start = performance.now();
-  naive.add(records);
-  rate("naive: lower-cased copy in an array (memory only)", records.length, performance.now() - start);
-  return rows;
 }
 
 export async function measureSize(data: HistoryData, log: (line: string) => void): Promise<SizeResult> {

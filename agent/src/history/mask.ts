@@ -4,6 +4,8 @@
  * command line or printed by a config dump never becomes searchable. The patterns and
  * why each looks the way it does are in mask-patterns.ts.
  */
+
+import { LiteralSet, mayMatch } from "./literal-scan.js";
 import { MASK, SECRET_PATTERNS, type SecretPattern } from "./mask-patterns.js";
 
 export { MASK, SECRET_PATTERNS, type SecretPattern };
@@ -13,9 +15,25 @@ export function applyPattern(pattern: SecretPattern, text: string): string {
   return text.replace(pattern.regex, pattern.replace);
 }
 
+const LITERALS = new LiteralSet();
+/** Per pattern, the literals its every match holds (`://`, `akia` or `asia`, `password` and `=`…). */
+const NEEDS = SECRET_PATTERNS.map((pattern) => LITERALS.need(pattern.regex));
+
+/**
+ * Most texts hold no secret: a pattern whose literals the text lacks cannot match and is
+ * not run. What each pattern sees is the text as the patterns before it left it, so the
+ * text is scanned again after a pattern changed it.
+ */
 function maskOnce(text: string): string {
   let out = text;
-  for (const pattern of SECRET_PATTERNS) out = applyPattern(pattern, out);
+  let seen = LITERALS.scan(out.toLowerCase());
+  SECRET_PATTERNS.forEach((pattern, i) => {
+    if (!mayMatch(NEEDS[i] ?? [], seen)) return;
+    const next = applyPattern(pattern, out);
+    if (next === out) return;
+    out = next;
+    seen = LITERALS.scan(out.toLowerCase());
+  });
   return out;
 }
 

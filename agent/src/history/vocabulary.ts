@@ -14,6 +14,7 @@
  */
 import { readFileSync } from "node:fs";
 import { type Analyzer, type OperationText, words } from "./analyzer.js";
+import { LiteralSet, mayMatch, type Seen } from "./literal-scan.js";
 import { HISTORY_OUTPUT_CHARS } from "./record.js";
 
 /** A text pattern: on the command and the output; on one of them; or all of several. */
@@ -85,27 +86,40 @@ interface Streams {
   command: string;
   output: string;
 }
-type Matcher = (streams: Streams) => boolean;
+/** Which of the vocabulary's literals each stream holds (see literal-scan.ts). */
+interface StreamsSeen {
+  command: Seen;
+  output: Seen;
+}
+type Matcher = (streams: Streams, seen: StreamsSeen) => boolean;
 
-function compile(spec: PatternSpec): Matcher {
+/**
+ * A pattern's regex runs only on a stream holding its literals (one of each list): it
+ * could not match elsewhere, and skipping it is most of what tagging saves.
+ */
+function compile(spec: PatternSpec, literals: LiteralSet): Matcher {
   if (typeof spec === "string") {
     const re = new RegExp(spec, "im");
-    return (s) => re.test(s.command) || re.test(s.output);
+    const need = literals.need(re);
+    return (s, seen) =>
+      (mayMatch(need, seen.command) && re.test(s.command)) || (mayMatch(need, seen.output) && re.test(s.output));
   }
   if ("all" in spec) {
-    const parts = spec.all.map(compile);
-    return (s) => parts.every((m) => m(s));
+    const parts = spec.all.map((part) => compile(part, literals));
+    return (s, seen) => parts.every((m) => m(s, seen));
   }
   if ("command" in spec) {
     const re = new RegExp(spec.command, "im");
-    return (s) => re.test(s.command);
+    const need = literals.need(re);
+    return (s, seen) => mayMatch(need, seen.command) && re.test(s.command);
   }
   const re = new RegExp(spec.output, "im");
-  return (s) => re.test(s.output);
+  const need = literals.need(re);
+  return (s, seen) => mayMatch(need, seen.output) && re.test(s.output);
 }
 
 function anyOf(matchers: Matcher[]): Matcher {
-  return (s) => matchers.some((m) => m(s));
+  return (s, seen) => matchers.some((m) => m(s, seen));
 }
 
 interface Concept {
@@ -128,6 +142,7 @@ interface Match {
 /** Builds an analyzer from vocabulary data: the shipped one below, or another in tests. */
 export function analyzerFrom(data: VocabularyData): Analyzer & { concepts(question: string): string[] } {
   const stop = new Set([...data.stopwords.en, ...data.stopwords.fr].flatMap(foldedWords));
+  const literals = new LiteralSet();
   const concepts: Concept[] = data.concepts.map((c) => ({
     id: c.id,
     tag: conceptTag(c.id),
@@ -141,7 +156,7 @@ export function analyzerFrom(data: VocabularyData): Analyzer & { concepts(questi
           .map(quoted),
       ),
     ],
-    matches: anyOf(c.text.map(compile)),
+    matches: anyOf(c.text.map((spec) => compile(spec, literals))),
   }));
   // Phrases by their first token, so a question is scanned once whatever the vocabulary's size.
   const byFirst = new Map<string, { concept: Concept; phrase: string[] }[]>();
@@ -186,7 +201,11 @@ export function analyzerFrom(data: VocabularyData): Analyzer & { concepts(questi
         command: text.command.slice(0, SCAN_CHARS),
         output: `${text.stdout.slice(0, SCAN_CHARS)}\n${text.stderr.slice(0, SCAN_CHARS)}`,
       };
-      return concepts.filter((c) => c.matches(streams)).map((c) => c.tag);
+      const seen = {
+        command: literals.scan(streams.command.toLowerCase()),
+        output: literals.scan(streams.output.toLowerCase()),
+      };
+      return concepts.filter((c) => c.matches(streams, seen)).map((c) => c.tag);
     },
     ftsQuery(question: string) {
       const { named, rest } = analyse(question);
