@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { BackoffOptions } from "./backoff.js";
 import type { ServedVm } from "./config.js";
 import { type ConnectionState, EdgeConnection } from "./connection.js";
-import { openHistory } from "./history/open.js";
+import { type OpenHistoryOptions, openHistory } from "./history/open.js";
 import { DEFAULT_MAX_AGE_DAYS, DEFAULT_MAX_RECORDS, startRetention } from "./history/retention.js";
 import { JobRunner } from "./jobs.js";
 import { createLogger, type Logger } from "./log.js";
@@ -42,6 +42,14 @@ export interface StartAgentOptions {
    * `maxRecords` are removed at start and every `intervalMs` (an hour); 0 is no limit.
    */
   historyRetention?: { maxAgeDays?: number; maxRecords?: number; intervalMs?: number };
+  /**
+   * Read for QDRANT_URL (copy the history to Qdrant), QDRANT_API_KEY and MISTRAL_API_KEY.
+   * The daemon passes its environment; none by default, so an embedding program's own
+   * environment never sends its agent's history anywhere.
+   */
+  env?: Record<string, string | undefined>;
+  /** Tunables of the copy to Qdrant, for tests. */
+  historySync?: OpenHistoryOptions["sync"];
 }
 
 export interface AgentHandle {
@@ -91,7 +99,10 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
   });
   // The runner sends through the connection created just below; jobs only arrive once it exists.
   let connection: EdgeConnection | undefined;
-  const history = openHistory(dataDir, log);
+  const history = openHistory(dataDir, log, {
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.historySync ? { sync: options.historySync } : {}),
+  });
   const retention = options.historyRetention;
   const pruning = history.available
     ? startRetention({
@@ -157,6 +168,8 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
         await pool.close();
         await pruning?.stop();
         await history.recorder.flush();
+        // What Qdrant has not received stays in the local file, sent after the next start.
+        await history.sync?.stop();
         await history.store.close();
         log.info("stopped");
       })();

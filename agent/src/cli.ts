@@ -42,6 +42,11 @@ Options:
 
 Environment:
   AGENT_TOKEN           required: the agent's bearer token for the edge (never logged)
+  QDRANT_URL            also copy every history record to this Qdrant (its collections
+                        ssh_commands, ssh_stdout, ssh_stderr), in the background
+  QDRANT_API_KEY        the Qdrant server's API key, if it asks for one
+  MISTRAL_API_KEY       embed for Qdrant with mistral-embed (default: the offline
+                        hashing embedder)
 
 Every command run is recorded in the history (history.sqlite in the data dir), pruned
 at start and every hour. \`telecommande-agent history --help\` shows how to import,

@@ -59,6 +59,7 @@ function runDaemon(): void {
     maxChannelsPerConnection: options.sessionsPerConnection,
     maxConnectionsPerVm: options.connectionsPerVm,
     historyRetention: { maxAgeDays: options.historyMaxAgeDays, maxRecords: options.historyMaxRecords },
+    env: process.env,
     log,
   });
 

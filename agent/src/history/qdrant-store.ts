@@ -37,6 +37,8 @@ export interface QdrantStoreOptions {
   embedder: Embedder;
   /** Put before every collection's name (tests, or several histories on one server); none by default. */
   prefix?: string;
+  /** One request's time limit; the client's own (300 s) by default. */
+  timeoutMs?: number;
 }
 
 const PAGE = 1_000;
@@ -57,6 +59,7 @@ export class QdrantHistoryStore implements HistoryStore {
       url: options.url,
       ...(options.apiKey ? { apiKey: options.apiKey } : {}),
       checkCompatibility: false,
+      ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
     });
     const prefix = options.prefix ?? "";
     await ensureCollections(client, prefix, options.embedder);

@@ -38,6 +38,8 @@ export class Recorder {
   private queue: OperationRecord[] = [];
   private waiting: (() => void)[] = [];
   private scheduled = false;
+  /** Called after each batch is written (the copy to Qdrant waits for it); its failure is its own. */
+  onWritten: (() => void) | undefined;
 
   constructor(
     private readonly store: HistoryStore,
@@ -91,13 +93,21 @@ export class Recorder {
       timer.unref();
     });
     const settled = written.then(
-      () => undefined,
+      () => this.written(),
       (error: unknown) => this.failed(error, batch.length),
     );
     return Promise.race([settled, slow]).then(() => {
       clearTimeout(timer);
       for (const resolve of waiting) resolve();
     });
+  }
+
+  private written(): void {
+    try {
+      this.onWritten?.();
+    } catch (error) {
+      this.log.warn("history_listener_failed", { error: (error as Error).message });
+    }
   }
 
   /** Logs the first failed record, then one in every 100. */

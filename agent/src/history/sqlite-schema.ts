@@ -121,7 +121,14 @@ export function openDatabase(file: string): Database.Database {
   }
 }
 
-function metaValue(db: Database.Database, key: string): string | undefined {
+/**
+ * Meta keys holding a position in `seq` order (the last record another store has, see
+ * qdrant-sync.ts). Removing records keeps each at most the highest seq left, because the
+ * next record reuses the seq after it.
+ */
+export const SEQ_CURSOR_PREFIX = "seq_cursor:";
+
+export function metaValue(db: Database.Database, key: string): string | undefined {
   const row = db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
   return row?.value;
 }

@@ -11,8 +11,10 @@ import {
   AnalyzerMismatchError,
   CREATE_FTS,
   CREATE_VOCAB,
+  metaValue,
   openDatabase,
   prepareSchema,
+  SEQ_CURSOR_PREFIX,
   setMeta,
 } from "./sqlite-schema.js";
 import { searchSqlite, suggestSqlite } from "./sqlite-search.js";
@@ -151,6 +153,51 @@ export class SqliteHistoryStore implements HistoryStore {
     }
   }
 
+  /**
+   * Records in the order they were stored, after `seq` (0: from the first), with their
+   * seq: what a copy to another store reads to catch up from where it stopped.
+   */
+  recordsAfter(seq: number, limit: number): { seq: number; record: OperationRecord }[] {
+    const rows = this.statements
+      .get(
+        `SELECT o.seq AS seq, ${RECORD_COLUMNS} FROM operations o JOIN operation_output x ON x.seq = o.seq
+         WHERE o.seq > ? ORDER BY o.seq LIMIT ?`,
+      )
+      .all(seq, limit) as (OperationRecord & { seq: number })[];
+    return rows.map(({ seq, ...record }) => ({ seq, record }));
+  }
+
+  /** How many records were stored after `seq`. */
+  countAfter(seq: number): number {
+    return this.statements.get("SELECT count(*) FROM operations WHERE seq > ?").pluck().get(seq) as number;
+  }
+
+  getMeta(key: string): string | undefined {
+    return metaValue(this.db, key);
+  }
+
+  setMeta(key: string, value: string): void {
+    setMeta(this.db, key, value);
+  }
+
+  /** A named position in `seq` order (see SEQ_CURSOR_PREFIX); 0 before the first record. */
+  cursor(name: string): number {
+    return Number(this.getMeta(`${SEQ_CURSOR_PREFIX}${name}`) ?? 0) || 0;
+  }
+
+  /**
+   * Moves a cursor from `from` to `to`, unless it no longer stands at `from` (a prune moved
+   * it back meanwhile, see `remove`): then it stays, and the records are read again.
+   */
+  advanceCursor(name: string, from: number, to: number): boolean {
+    const key = `${SEQ_CURSOR_PREFIX}${name}`;
+    return this.db.transaction(() => {
+      if (this.cursor(name) !== from) return false;
+      setMeta(this.db, key, String(to));
+      return true;
+    })();
+  }
+
   async prune(limits: { maxAgeS?: number; maxRecords?: number; now: number }): Promise<number> {
     const doomed = new Set<number>();
     if (limits.maxAgeS !== undefined) {
@@ -184,6 +231,10 @@ export class SqliteHistoryStore implements HistoryStore {
     const deletes = ["operation_output", "operations"].map((t) =>
       this.statements.get(`DELETE FROM ${t} WHERE seq = ?`),
     );
+    const clampCursors = this.statements.get(
+      `UPDATE meta SET value = (SELECT coalesce(max(seq), 0) FROM operations)
+       WHERE key LIKE '${SEQ_CURSOR_PREFIX}%' AND CAST(value AS INTEGER) > (SELECT coalesce(max(seq), 0) FROM operations)`,
+    );
     let removed = 0;
     for (let i = 0; i < seqs.length; i += PAGE) {
       if (i > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -196,6 +247,9 @@ export class SqliteHistoryStore implements HistoryStore {
           for (const d of deletes) d.run(seq);
           removed++;
         }
+        // Without AUTOINCREMENT, the next record takes the highest seq left plus one: a
+        // cursor past it would skip the records that reuse the seqs just freed.
+        clampCursors.run();
       })();
     }
     return removed;

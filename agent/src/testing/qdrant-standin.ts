@@ -29,6 +29,8 @@ export class QdrantStandin {
   readonly unknownRoutes: string[] = [];
   /** Every request answered, in order: `METHOD /path`. */
   readonly requests: string[] = [];
+  /** While set, every request is answered with this status (a Qdrant that is down or overloaded). */
+  failWith: number | undefined;
   private server: Server | undefined;
   private operation = 0;
 
@@ -58,6 +60,7 @@ export class QdrantStandin {
       res.end(JSON.stringify({ ...body, time: (performance.now() - started) / 1000 }));
     };
     try {
+      if (this.failWith !== undefined) throw new HttpError(this.failWith, "Service unavailable");
       if (this.apiKey !== undefined && req.headers["api-key"] !== this.apiKey) {
         throw new HttpError(401, "Must provide an API key or an Authorization bearer token");
       }
