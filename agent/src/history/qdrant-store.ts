@@ -18,17 +18,18 @@ import {
   textFor,
 } from "./qdrant-payload.js";
 import { rankedSearch, suggestFrom } from "./qdrant-search.js";
-import { EMPTY_STATISTICS, type PointId, scrollRows, statisticsFrom } from "./qdrant-summary.js";
+import { type PointId, scrollRows, statisticsFrom } from "./qdrant-summary.js";
 import type { OperationRecord } from "./record.js";
-import type {
-  Collection,
-  HistoryFilter,
-  HistoryStore,
-  SearchHit,
-  SearchQuery,
-  Statistics,
-  Suggestion,
-  SuggestQuery,
+import {
+  type Collection,
+  EMPTY_STATISTICS,
+  type HistoryFilter,
+  type HistoryStore,
+  type SearchHit,
+  type SearchQuery,
+  type Statistics,
+  type Suggestion,
+  type SuggestQuery,
 } from "./store.js";
 
 export interface QdrantStoreOptions {

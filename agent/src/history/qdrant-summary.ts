@@ -41,15 +41,6 @@ export async function scrollRows(client: QdrantClient, prefix: string, filter: Q
   }
 }
 
-export const EMPTY_STATISTICS: Statistics = {
-  commands_executed: 0,
-  successful_commands: 0,
-  failed_commands: 0,
-  most_used_hosts: [],
-  most_common_commands: [],
-  recent_errors: [],
-};
-
 interface Tally {
   count: number;
   latest: number;

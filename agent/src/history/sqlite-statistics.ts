@@ -4,21 +4,12 @@
  */
 import { errorLine } from "./error-line.js";
 import { filterSql, type Statements } from "./sqlite-filter.js";
-import type { HistoryFilter, Statistics } from "./store.js";
+import { EMPTY_STATISTICS, type HistoryFilter, type Statistics } from "./store.js";
 
 const TOP = 10;
 
 export function statisticsSqlite(statements: Statements, filter: HistoryFilter): Statistics {
-  if (filter.vms.length === 0) {
-    return {
-      commands_executed: 0,
-      successful_commands: 0,
-      failed_commands: 0,
-      most_used_hosts: [],
-      most_common_commands: [],
-      recent_errors: [],
-    };
-  }
+  if (filter.vms.length === 0) return { ...EMPTY_STATISTICS };
   const { where, params } = filterSql(filter);
   // Every host's counts (a fleet has few hosts): the totals are their sums.
   const hosts = statements

@@ -3,7 +3,7 @@
  * permission, so no search, statistic or suggestion may show anything of another VM.
  */
 import { expect, it } from "vitest";
-import type { HistoryFilter, HistoryStore } from "./store.js";
+import { EMPTY_STATISTICS, type HistoryFilter, type HistoryStore } from "./store.js";
 import { rec, T0 } from "./store-contract-records.js";
 
 export function filterCases(current: () => HistoryStore): void {
@@ -83,14 +83,7 @@ export function filterCases(current: () => HistoryStore): void {
     expect(await store.search({ vms: [], text: "vault", limit: 10 })).toEqual([]);
     expect(await store.suggest({ vms: [], context: "vault", limit: 10 })).toEqual([]);
     const stats = await store.statistics({ vms: [] });
-    expect(stats).toEqual({
-      commands_executed: 0,
-      successful_commands: 0,
-      failed_commands: 0,
-      most_used_hosts: [],
-      most_common_commands: [],
-      recent_errors: [],
-    });
+    expect(stats).toEqual(EMPTY_STATISTICS);
   });
 
   it("filters by host, matching the host or the VM's name", async () => {

@@ -44,6 +44,16 @@ export interface Statistics {
   recent_errors: { host: string; command: string; error: string; timestamp: number }[];
 }
 
+/** Statistics of nothing: an empty filter, or a history with no record in it. */
+export const EMPTY_STATISTICS: Statistics = {
+  commands_executed: 0,
+  successful_commands: 0,
+  failed_commands: 0,
+  most_used_hosts: [],
+  most_common_commands: [],
+  recent_errors: [],
+};
+
 export interface SuggestQuery extends HistoryFilter {
   context: string;
   limit: number;
