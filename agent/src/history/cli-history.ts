@@ -16,6 +16,8 @@ import { exportJsonl, parseSince, writeText } from "./cli-export.js";
 import { importJsonl } from "./cli-import.js";
 import { reindexReport, statsReport } from "./cli-stats.js";
 import { HISTORY_USAGE, USAGES } from "./cli-usage.js";
+import type { Embedder } from "./embedder.js";
+import { MistralEmbedder } from "./mistral-embedder.js";
 import { HISTORY_FILE_NAME } from "./sqlite-schema.js";
 import { SqliteHistoryStore } from "./sqlite-store.js";
 import { vocabularyAnalyzer } from "./vocabulary.js";
@@ -104,12 +106,16 @@ interface Run {
 const str = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
 
 /** Opens the history file; unless `create`, it must exist already (a wrong --data-dir must not make an empty one). */
-function openStore(file: string, options: { create?: boolean; forReindex?: boolean } = {}): SqliteHistoryStore {
+function openStore(
+  file: string,
+  options: { create?: boolean; forReindex?: boolean; embedder?: Embedder } = {},
+): SqliteHistoryStore {
   if (!options.create && !existsSync(file)) {
     throw new CliFailure(`no history at ${file} (the agent creates it when it starts; see --data-dir)`, 1);
   }
   try {
-    return SqliteHistoryStore.open(file, vocabularyAnalyzer, { forReindex: options.forReindex });
+    const { forReindex, embedder } = options;
+    return SqliteHistoryStore.open(file, vocabularyAnalyzer, { forReindex, ...(embedder ? { embedder } : {}) });
   } catch (err) {
     throw new CliFailure((err as Error).message, 1);
   }
@@ -228,7 +234,9 @@ async function runStats({ values, file, io }: Run): Promise<number> {
 }
 
 async function runReindex({ file, io }: Run): Promise<number> {
-  const store = openStore(file, { forReindex: true });
+  // With MISTRAL_API_KEY, the vectors are made again too (the agent's embedder).
+  const embedder = MistralEmbedder.fromEnv(io.env) ?? undefined;
+  const store = openStore(file, { forReindex: true, ...(embedder ? { embedder } : {}) });
   try {
     await writeText(io.stdout, await reindexReport(store));
     return 0;

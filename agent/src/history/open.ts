@@ -2,8 +2,10 @@
  * @module The agent's history as it starts: the embedded store in its data dir with the
  * offline analyzer. A history that cannot open (an unreadable file, another analyzer's
  * index) is logged as an error and answers every question with that reason; the agent
- * itself still runs commands. With QDRANT_URL in its environment, every record is also
- * copied to Qdrant in the background (qdrant-sync.ts); the local store still answers.
+ * itself still runs commands. With MISTRAL_API_KEY, the store also keeps mistral-embed's
+ * vectors of the records and fuses them with its lexical ranking. With QDRANT_URL in its
+ * environment, every record is also copied to Qdrant in the background (qdrant-sync.ts);
+ * the local store still answers.
  */
 import { join } from "node:path";
 import { ERROR_CODES } from "@telecommande/shared";
@@ -62,9 +64,21 @@ function unavailable(reason: string): HistoryStore {
 export function openHistory(dataDir: string, log: Logger, options: OpenHistoryOptions = {}): AgentHistory {
   const file = join(dataDir, HISTORY_FILE_NAME);
   let local: SqliteHistoryStore;
+  const env = options.env ?? {};
+  log.addSecret(env.MISTRAL_API_KEY?.trim());
+  // Vectors only from a model that understands the text: offline, the vocabulary analyzer
+  // already does what the hashing embedder's vectors would.
+  const embedder = MistralEmbedder.fromEnv(env) ?? undefined;
   try {
-    local = SqliteHistoryStore.open(file, vocabularyAnalyzer);
-    log.info("history_opened", { file, analyzer: vocabularyAnalyzer.name });
+    local = SqliteHistoryStore.open(file, vocabularyAnalyzer, {
+      ...(embedder ? { embedder } : {}),
+      vectorOptions: { log },
+    });
+    log.info("history_opened", {
+      file,
+      analyzer: vocabularyAnalyzer.name,
+      ...(embedder ? { embedder: embedder.name } : {}),
+    });
   } catch (error) {
     const reason = (error as Error).message;
     log.error("history_unavailable", { file, error: reason });

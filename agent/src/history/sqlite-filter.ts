@@ -54,3 +54,6 @@ export class Statements {
 /** The columns of an OperationRecord as `o` (operations) and `x` (operation_output) give them. */
 export const RECORD_COLUMNS =
   "o.id, o.job_id, o.caller, o.vm, o.host, o.user, o.command, x.stdout, x.stderr, o.return_code, o.timestamp, o.duration_ms";
+
+/** Records read per step by export, reindex and pruning: bounded memory, and no statement held open between steps. */
+export const PAGE = 500;

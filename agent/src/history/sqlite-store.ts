@@ -5,11 +5,13 @@
  */
 import type Database from "better-sqlite3";
 import type { Analyzer } from "./analyzer.js";
+import type { Embedder } from "./embedder.js";
 import type { OperationRecord } from "./record.js";
-import { RECORD_COLUMNS, Statements } from "./sqlite-filter.js";
+import { PAGE, RECORD_COLUMNS, Statements } from "./sqlite-filter.js";
+import { questionVector, searchFused } from "./sqlite-fused.js";
+import { rebuildIndex, removeRecords } from "./sqlite-maintenance.js";
 import {
   AnalyzerMismatchError,
-  CREATE_FTS,
   CREATE_VOCAB,
   metaValue,
   openDatabase,
@@ -20,6 +22,7 @@ import {
 import { searchSqlite, suggestSqlite } from "./sqlite-search.js";
 import { statisticsSqlite } from "./sqlite-statistics.js";
 import { type HistorySummary, summarySqlite } from "./sqlite-summary.js";
+import { VectorIndex, type VectorOptions } from "./sqlite-vectors.js";
 import type {
   HistoryFilter,
   HistoryStore,
@@ -36,13 +39,26 @@ export interface SqliteOpenOptions {
    * and searching throw: the new analyzer's tags and questions would not match the old ones.
    */
   forReindex?: boolean;
+  /**
+   * Adds vectors (sqlite-vec) made by this embedder, filled in the background, and fuses
+   * the nearest ones with the lexical ranking. A file whose vectors another embedder made
+   * is refused (unless `forReindex`).
+   */
+  embedder?: Embedder;
+  /** Where the vectors' background work reports failures, and its backoff (tests shorten it). */
+  vectorOptions?: VectorOptions;
 }
 
-/** Records read per step by export and reindex: bounded memory, and no statement held open between steps. */
-const PAGE = 500;
+/** The longest a search waits for the question's vector before answering with the lexical ranking alone. */
+const QUESTION_WAIT_MS = 5_000;
 
 export class SqliteHistoryStore implements HistoryStore {
   private readonly statements: Statements;
+  private vectors: VectorIndex | undefined;
+  /** False while the vectors are another embedder's, until `reindex()`. */
+  private vectorsMatch = false;
+  private questionFailed = false;
+  private vectorOptions: VectorOptions = {};
 
   private constructor(
     private readonly db: Database.Database,
@@ -59,7 +75,19 @@ export class SqliteHistoryStore implements HistoryStore {
     try {
       const indexedBy = prepareSchema(db, file, analyzer.name, options.forReindex ?? false);
       db.exec(CREATE_VOCAB);
-      return new SqliteHistoryStore(db, analyzer, file, indexedBy);
+      const store = new SqliteHistoryStore(db, analyzer, file, indexedBy);
+      if (options.embedder) {
+        const forReindex = options.forReindex ?? false;
+        const { index, matches } = VectorIndex.attach(db, file, options.embedder, forReindex, options.vectorOptions);
+        store.vectors = index;
+        store.vectorsMatch = matches;
+        store.vectorOptions = options.vectorOptions ?? {};
+        if (matches && !forReindex) {
+          index.sweep();
+          index.wake();
+        }
+      }
+      return store;
     } catch (err) {
       db.close();
       throw err;
@@ -83,7 +111,7 @@ export class SqliteHistoryStore implements HistoryStore {
       "INSERT INTO operations_fts (rowid, command, stdout, stderr, tags) VALUES (?, ?, ?, ?, ?)",
     );
     // One transaction a batch: one commit for the batch, not one per record.
-    return this.db.transaction(() => {
+    const added = this.db.transaction(() => {
       let added = 0;
       for (const r of records) {
         const { stdout, stderr, ...row } = r;
@@ -97,6 +125,9 @@ export class SqliteHistoryStore implements HistoryStore {
       }
       return added;
     })();
+    // Embedded afterwards: the record is stored whatever the embedder does.
+    if (added > 0 && this.vectorsMatch) this.vectors?.wake();
+    return added;
   }
 
   private tagsOf(r: { command: string; stdout: string; stderr: string }): string {
@@ -105,7 +136,25 @@ export class SqliteHistoryStore implements HistoryStore {
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
     this.checkAnalyzer();
-    return searchSqlite(this.statements, this.analyzer, query);
+    const vectors = this.vectorsMatch ? this.vectors : undefined;
+    if (!vectors) return searchSqlite(this.statements, this.analyzer, query);
+    const questionVector = (text: string) => this.questionVector(vectors, text);
+    return searchFused({ statements: this.statements, analyzer: this.analyzer, vectors, questionVector }, query);
+  }
+
+  /** The question's vector, or null (logged once) when the embedder fails or is slow. */
+  private async questionVector(vectors: VectorIndex, text: string): Promise<number[] | null> {
+    return questionVector(vectors.embedder, text, QUESTION_WAIT_MS, (error) => {
+      if (this.questionFailed) return;
+      this.questionFailed = true;
+      const fields = { embedder: vectors.embedder.name, error: error.message };
+      this.vectorOptions.log?.warn("history_question_embedding_failed", fields);
+    });
+  }
+
+  /** The background embedding, when the store has vectors (tests wait on it). */
+  get vectorIndex(): VectorIndex | undefined {
+    return this.vectorsMatch ? this.vectors : undefined;
   }
 
   async statistics(filter: HistoryFilter): Promise<Statistics> {
@@ -212,88 +261,31 @@ export class SqliteHistoryStore implements HistoryStore {
         .all(Math.max(0, Math.floor(limits.maxRecords))) as number[];
       for (const seq of beyond) doomed.add(seq);
     }
-    return this.remove([...doomed]);
+    return removeRecords(this.db, [...doomed], this.vectorsMatch ? (seq) => this.vectors?.forget(seq) : undefined);
   }
 
   /**
-   * Deletes in steps of PAGE records, yielding between steps: a prune of many thousands
-   * would otherwise hold the agent's only thread for seconds.
-   */
-  private async remove(seqs: number[]): Promise<number> {
-    const read = this.statements.get(
-      `SELECT o.command, o.tags, x.stdout, x.stderr FROM operations o JOIN operation_output x ON x.seq = o.seq
-       WHERE o.seq = ?`,
-    );
-    // A contentless index forgets a row given the very text it indexed (see sqlite-schema.ts).
-    const unindex = this.statements.get(
-      "INSERT INTO operations_fts (operations_fts, rowid, command, stdout, stderr, tags) VALUES ('delete', ?, ?, ?, ?, ?)",
-    );
-    const deletes = ["operation_output", "operations"].map((t) =>
-      this.statements.get(`DELETE FROM ${t} WHERE seq = ?`),
-    );
-    const clampCursors = this.statements.get(
-      `UPDATE meta SET value = (SELECT coalesce(max(seq), 0) FROM operations)
-       WHERE key LIKE '${SEQ_CURSOR_PREFIX}%' AND CAST(value AS INTEGER) > (SELECT coalesce(max(seq), 0) FROM operations)`,
-    );
-    let removed = 0;
-    for (let i = 0; i < seqs.length; i += PAGE) {
-      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-      this.db.transaction(() => {
-        for (const seq of seqs.slice(i, i + PAGE)) {
-          const row = read.get(seq) as { command: string; tags: string; stdout: string; stderr: string } | undefined;
-          // Gone meanwhile (another prune between two steps).
-          if (!row) continue;
-          unindex.run(seq, row.command, row.stdout, row.stderr, row.tags);
-          for (const d of deletes) d.run(seq);
-          removed++;
-        }
-        // Without AUTOINCREMENT, the next record takes the highest seq left plus one: a
-        // cursor past it would skip the records that reuse the seqs just freed.
-        clampCursors.run();
-      })();
-    }
-    return removed;
-  }
-
-  /**
-   * Rebuilds the full-text index, tags included, with this store's analyzer: in one
-   * transaction, so an interrupted reindex leaves the old index whole. Returns how many
-   * records were indexed.
+   * Rebuilds the full-text index, tags included, with this store's analyzer (in one
+   * transaction: an interrupted reindex leaves the old index whole), then, with an
+   * embedder, every vector with it. Returns how many records were indexed.
    */
   async reindex(): Promise<number> {
-    const page = this.db.prepare(
-      `SELECT o.seq, o.command, x.stdout, x.stderr FROM operations o JOIN operation_output x ON x.seq = o.seq
-       WHERE o.seq > ? ORDER BY o.seq LIMIT ${PAGE}`,
+    const indexed = rebuildIndex(
+      this.db,
+      (r) => this.tagsOf(r),
+      () => setMeta(this.db, "analyzer", this.analyzer.name),
     );
-    const indexed = this.db.transaction(() => {
-      this.db.exec(`DROP TABLE operations_fts; ${CREATE_FTS};`);
-      const index = this.db.prepare(
-        "INSERT INTO operations_fts (rowid, command, stdout, stderr, tags) VALUES (?, ?, ?, ?, ?)",
-      );
-      const keep = this.db.prepare("UPDATE operations SET tags = ? WHERE seq = ?");
-      let after = 0;
-      let n = 0;
-      for (;;) {
-        const rows = page.all(after) as { seq: number; command: string; stdout: string; stderr: string }[];
-        for (const r of rows) {
-          const tags = this.tagsOf(r);
-          index.run(r.seq, r.command, r.stdout, r.stderr, tags);
-          keep.run(tags, r.seq);
-        }
-        n += rows.length;
-        if (rows.length < PAGE) break;
-        after = rows[rows.length - 1]?.seq ?? after;
-      }
-      // One merged segment: the freshly built index is searched as fast as it can be.
-      this.db.exec("INSERT INTO operations_fts (operations_fts) VALUES ('optimize')");
-      setMeta(this.db, "analyzer", this.analyzer.name);
-      return n;
-    })();
     this.indexedBy = this.analyzer.name;
+    if (this.vectors) {
+      this.vectors.dropAll();
+      this.vectorsMatch = true;
+      await this.vectors.fillAll();
+    }
     return indexed;
   }
 
   async close(): Promise<void> {
+    this.vectors?.stop();
     if (this.db.open) this.db.close();
   }
 }
