@@ -190,6 +190,30 @@ describe("QdrantSync", () => {
     await local.close();
   });
 
+  it("does not skip a record that took a freed seq while its batch was being uploaded", async () => {
+    const local = SqliteHistoryStore.open(file(), vocabularyAnalyzer);
+    await local.add([rec(), rec(), rec({ timestamp: 1 })]);
+    const late = rec();
+    let first = true;
+    // The first batch is held at Qdrant until a prune has freed its top seq and a new record took it.
+    const sync = syncOf(local, (target) => ({
+      add: async (records) => {
+        const added = await target.add(records);
+        if (first) {
+          first = false;
+          await local.prune({ maxRecords: 2, now: Date.now() / 1000 });
+          await local.add([late]);
+        }
+        return added;
+      },
+      close: () => target.close(),
+    }));
+    sync.start();
+    await eventually(() => points().has(pointId(late.id)));
+    await sync.stop();
+    await local.close();
+  });
+
   it("stops for good, logging why, when Qdrant was filled by another embedder", async () => {
     const other = {
       name: "another-model",

@@ -121,7 +121,8 @@ export class QdrantSync {
         const backlog = this.failures > 0 ? local.countAfter(from) : 0;
         await this.target.add(rows.map((r) => r.record));
         if (this.stopped) break;
-        local.advanceCursor(this.cursorName, from, (rows[rows.length - 1] as { seq: number }).seq);
+        const last = rows[rows.length - 1] as (typeof rows)[number];
+        local.advanceCursor(this.cursorName, from, last.seq, last.record.id);
         this.uploaded += rows.length;
         if (this.failures > 0) {
           log.info("qdrant_sync_resumed", { backlog, failed_for_ms: Date.now() - this.failingSince });

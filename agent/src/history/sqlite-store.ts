@@ -238,10 +238,18 @@ export class SqliteHistoryStore implements HistoryStore {
    * Moves a cursor from `from` to `to`, unless it no longer stands at `from` (a prune moved
    * it back meanwhile, see `remove`): then it stays, and the records are read again.
    */
-  advanceCursor(name: string, from: number, to: number): boolean {
+  advanceCursor(name: string, from: number, to: number, lastId?: string): boolean {
     const key = `${SEQ_CURSOR_PREFIX}${name}`;
     return this.db.transaction(() => {
       if (this.cursor(name) !== from) return false;
+      // A prune while the batch was out may have freed `to` for a new record: then the
+      // batch is sent again rather than skipping the newcomer (ids make repeats harmless).
+      if (
+        lastId !== undefined &&
+        this.statements.get("SELECT id FROM operations WHERE seq = ?").pluck().get(to) !== lastId
+      ) {
+        return false;
+      }
       setMeta(this.db, key, String(to));
       return true;
     })();
