@@ -10,8 +10,8 @@
  * kept, so tests can count batches.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LoopbackServer } from "./loopback-server.js";
 
 export const STANDIN_MODEL = "mistral-embed";
 
@@ -72,7 +72,7 @@ export class MistralStandin {
    */
   maxBatchTokens = 16_384;
   private failures: StandinFailure[] = [];
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer((req, res) => this.handle(req, res));
 
   constructor(readonly apiKey = "standin-mistral-key") {}
 
@@ -82,17 +82,11 @@ export class MistralStandin {
   }
 
   async start(): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.http.start();
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.http.stop();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -6,8 +6,8 @@
  * scoring on vectors normalised at upsert. Any other route answers 404 naming the method
  * and path, and is kept in `unknownRoutes`, so a gap shows instead of passing quietly.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LoopbackServer } from "./loopback-server.js";
 import { FilterError, normaliseId, type Payload } from "./qdrant-standin-filter.js";
 import {
   type Body,
@@ -31,23 +31,17 @@ export class QdrantStandin {
   readonly requests: string[] = [];
   /** While set, every request is answered with this status (a Qdrant that is down or overloaded). */
   failWith: number | undefined;
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer((req, res) => this.handle(req, res));
   private operation = 0;
 
   constructor(private readonly apiKey?: string) {}
 
   async start(): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.http.start();
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.http.stop();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
