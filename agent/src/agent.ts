@@ -9,6 +9,7 @@ import { type OpenHistoryOptions, openHistory } from "./history/open.js";
 import { DEFAULT_MAX_AGE_DAYS, DEFAULT_MAX_RECORDS, startRetention } from "./history/retention.js";
 import { JobRunner } from "./jobs.js";
 import { createLogger, type Logger } from "./log.js";
+import { drainJobs, SHUTTING_DOWN } from "./shutdown.js";
 import { HostKeyStore } from "./ssh/host-keys.js";
 import { SshPool } from "./ssh/pool.js";
 
@@ -25,11 +26,17 @@ export interface StartAgentOptions {
   dataDir?: string;
   /** Extra read-only known_hosts file. */
   knownHostsFile?: string;
+  /** Refuse hosts that are neither pinned nor in a known_hosts file (no trust on first use). */
+  strictHostKeys?: boolean;
   log?: Logger;
   /** Tunables, mostly for tests. */
   heartbeatMs?: number;
   backoff?: BackoffOptions;
   welcomeTimeoutMs?: number;
+  /** The wait after the edge refused this process as a second agent of its name. */
+  duplicateBackoffMs?: number;
+  /** How long running jobs may take to finish on stop() before they are stopped. */
+  shutdownGraceMs?: number;
   /** Sessions at once on one SSH connection (see SshPool). */
   maxChannelsPerConnection?: number;
   /** SSH connections at once to one VM. */
@@ -89,6 +96,7 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
   const hostKeys = new HostKeyStore({
     ownFile: join(dataDir, "known_hosts"),
     extraFiles: options.knownHostsFile ? [options.knownHostsFile] : [],
+    strict: options.strictHostKeys === true,
   });
   const pool = new SshPool({
     hostKeys,
@@ -139,6 +147,7 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
     heartbeatMs: options.heartbeatMs,
     backoff: options.backoff,
     welcomeTimeoutMs: options.welcomeTimeoutMs,
+    duplicateBackoffMs: options.duplicateBackoffMs,
   });
   const edge = connection;
 
@@ -163,7 +172,8 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
     stop() {
       stopping ??= (async () => {
         log.info("stopping", { running_jobs: jobs.size });
-        jobs.cancelAll("the agent is shutting down");
+        await drainJobs(jobs, log, options.shutdownGraceMs);
+        jobs.cancelAll(SHUTTING_DOWN);
         await edge.stop();
         await pool.close();
         await pruning?.stop();

@@ -25,6 +25,7 @@ describe("parseCli", () => {
         token: "tok",
         dataDir: join(homedir(), ".la-telecommande"),
         knownHostsFile: undefined,
+        strictHostKeys: false,
         logLevel: undefined,
         sessionsPerConnection: undefined,
         connectionsPerVm: undefined,
@@ -82,6 +83,22 @@ describe("parseCli", () => {
       const env = { AGENT_TOKEN: "t", EDGE_URL: edge, TELECOMMANDE_ALLOW_INSECURE_EDGE: "true" };
       expect(parseCli([], env)).toMatchObject({ kind: "run" });
     }
+  });
+
+  it("turns strict host keys on by flag or by TELECOMMANDE_STRICT_HOST_KEYS, and refuses a typo", () => {
+    const strictOf = (argv: string[], env: Record<string, string>) => {
+      const parsed = parseCli(argv, { AGENT_TOKEN: "t", ...env });
+      return parsed.kind === "run" ? parsed.options.strictHostKeys : parsed;
+    };
+    expect(strictOf([], {})).toBe(false);
+    expect(strictOf(["--strict-host-keys"], {})).toBe(true);
+    expect(strictOf([], { TELECOMMANDE_STRICT_HOST_KEYS: "true" })).toBe(true);
+    expect(strictOf([], { TELECOMMANDE_STRICT_HOST_KEYS: "1" })).toBe(true);
+    expect(strictOf([], { TELECOMMANDE_STRICT_HOST_KEYS: "false" })).toBe(false);
+    expect(strictOf([], { TELECOMMANDE_STRICT_HOST_KEYS: "yes please" })).toEqual({
+      kind: "error",
+      message: 'TELECOMMANDE_STRICT_HOST_KEYS must be true or false, got "yes please"',
+    });
   });
 
   it("names the refused edge without its credentials", () => {

@@ -25,6 +25,9 @@ Options:
   --name <name>         agent name                    env AGENT_NAME, default "default"
   --data-dir <dir>      agent state (known_hosts)     env TELECOMMANDE_DATA_DIR, default ~/.la-telecommande
   --known-hosts <file>  extra read-only known_hosts file (OpenSSH format)
+  --strict-host-keys    refuse a VM whose host key is neither pinned (host_key) nor in a
+                        known_hosts file, instead of trusting it on first use
+                        env TELECOMMANDE_STRICT_HOST_KEYS=true
   --sessions-per-connection <n>
                         SSH sessions at once on one connection, 1-64; keep it below
                         the VMs' sshd MaxSessions (default 10)      default 8
@@ -52,6 +55,10 @@ Every command run is recorded in the history (history.sqlite in the data dir), p
 at start and every hour. \`telecommande-agent history --help\` shows how to import,
 export, count and reindex it.
 
+On SIGTERM or SIGINT new jobs are refused, running ones get 10 s to finish, and those
+still running are stopped on their VMs (SIGTERM, then SIGKILL), each reported to the edge
+as stopped because the agent is shutting down; a second signal exits at once.
+
 Logs are JSON lines on stderr. Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad input.
 `;
 
@@ -62,6 +69,7 @@ export interface CliOptions {
   token: string;
   dataDir: string;
   knownHostsFile: string | undefined;
+  strictHostKeys: boolean;
   logLevel: string | undefined;
   sessionsPerConnection: number | undefined;
   connectionsPerVm: number | undefined;
@@ -119,6 +127,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
         name: { type: "string" },
         "data-dir": { type: "string" },
         "known-hosts": { type: "string" },
+        "strict-host-keys": { type: "boolean" },
         "log-level": { type: "string" },
         "sessions-per-connection": { type: "string" },
         "connections-per-vm": { type: "string" },
@@ -159,6 +168,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
     return { kind: "error", message: `log level "${logLevel}" must be debug, info, warn or error` };
   }
   const knownHosts = str(values["known-hosts"]);
+  const strictEnv = flagOf(env.TELECOMMANDE_STRICT_HOST_KEYS, "TELECOMMANDE_STRICT_HOST_KEYS");
+  if (typeof strictEnv === "string") return { kind: "error", message: strictEnv };
   const sessions = count(str(values["sessions-per-connection"]), "--sessions-per-connection", 64);
   if (typeof sessions === "string") return { kind: "error", message: sessions };
   const connections = count(str(values["connections-per-vm"]), "--connections-per-vm", 32);
@@ -174,6 +185,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
       token,
       dataDir: dataDirOf(values["data-dir"], env),
       knownHostsFile: knownHosts ? expandHome(knownHosts) : undefined,
+      strictHostKeys: values["strict-host-keys"] === true || strictEnv === true,
       logLevel,
       sessionsPerConnection: sessions,
       connectionsPerVm: connections,
@@ -181,6 +193,17 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
       historyMaxRecords: limits.maxRecords,
     },
   };
+}
+
+/**
+ * A true/false environment switch: unset or empty is false; anything but true/false/1/0 is a
+ * problem, so a typo never silently turns a safety switch off.
+ */
+function flagOf(raw: string | undefined, name: string): boolean | string {
+  const v = raw?.trim().toLowerCase() ?? "";
+  if (v === "" || v === "false" || v === "0") return false;
+  if (v === "true" || v === "1") return true;
+  return `${name} must be true or false, got "${raw}"`;
 }
 
 /** A whole number in 1..max, undefined when not given, or the problem as a message. */

@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PING_FRAME, PONG_FRAME, PROTOCOL_VERSION } from "@telecommande/shared";
+import {
+  AGENT_INSTANCE_HEADER,
+  CLOSE_DUPLICATE_AGENT,
+  PING_FRAME,
+  PONG_FRAME,
+  PROTOCOL_VERSION,
+} from "@telecommande/shared";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type AgentHandle, agentVersion, startAgent } from "./agent.js";
 import { agentConnectUrl } from "./edge-url.js";
@@ -35,7 +41,7 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function start(overrides: { heartbeatMs?: number; holdMs?: number } = {}): AgentHandle {
+function start(overrides: { heartbeatMs?: number; holdMs?: number; duplicateBackoffMs?: number } = {}): AgentHandle {
   const log = createLogger({
     agent: "default",
     level: "debug",
@@ -54,6 +60,7 @@ function start(overrides: { heartbeatMs?: number; holdMs?: number } = {}): Agent
     backoff: { table: [20, 40], capMs: 60 },
     heartbeatMs: overrides.heartbeatMs ?? 5000,
     holdMs: overrides.holdMs,
+    duplicateBackoffMs: overrides.duplicateBackoffMs,
   });
   return agent;
 }
@@ -242,6 +249,32 @@ describe("the edge connection", () => {
     expect(await socket.closed).toBe(4002);
     expect(logs.some((l) => l.event === "protocol_mismatch")).toBe(true);
     await edge.nextSocket();
+  });
+
+  it("backs off long when the edge refuses it as a second process of its name, then tries again", async () => {
+    start({ duplicateBackoffMs: 600 });
+    const refused = await edge.nextSocket();
+    await refused.next((m) => m.type === "hello");
+    const instance = refused.headers[AGENT_INSTANCE_HEADER.toLowerCase()];
+    expect(instance).toMatch(/^[0-9a-f-]{36}$/);
+    refused.ws.close(CLOSE_DUPLICATE_AGENT, 'agent "default" is already connected from another process');
+    await eventually(() => logs.some((l) => l.event === "duplicate_agent"));
+    const logged = logs.find((l) => l.event === "duplicate_agent");
+    expect(logged).toMatchObject({
+      level: "error",
+      reason: 'agent "default" is already connected from another process',
+    });
+    expect(String(logged?.message)).toMatch(/give each agent its own name/);
+    // The normal backoff here is 20-60 ms: a duplicate waits its own, long delay instead.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(edge.attempts).toBe(1);
+    const next = await edge.nextSocket();
+    await next.next((m) => m.type === "hello");
+    next.send({ type: "welcome", protocol: PROTOCOL_VERSION, agent: "default" });
+    await eventually(() => agent?.state === "ready");
+    expect(edge.attempts).toBe(2);
+    // The same process says it is the same process: the hub may let it replace its socket.
+    expect(next.headers[AGENT_INSTANCE_HEADER.toLowerCase()]).toBe(instance);
   });
 
   it("stops cleanly: closes the socket with 1001 and does not reconnect", async () => {

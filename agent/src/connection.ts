@@ -3,7 +3,11 @@
  * and reconnect forever with capped, jittered backoff. Every frame is parsed with
  * `parseMessage`; garbage is logged and answered, never fatal.
  */
+import { randomUUID } from "node:crypto";
 import {
+  AGENT_INSTANCE_HEADER,
+  CLOSE_DUPLICATE_AGENT,
+  DUPLICATE_BACKOFF_MS,
   encodeMessage,
   type Job,
   type Message,
@@ -14,6 +18,7 @@ import {
 import WebSocket from "ws";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { agentConnectUrl, displayUrl } from "./edge-url.js";
+import { FailureLog } from "./failure-log.js";
 import { Heartbeat } from "./heartbeat.js";
 import type { Logger } from "./log.js";
 
@@ -42,6 +47,8 @@ export interface EdgeConnectionOptions {
   welcomeTimeoutMs?: number;
   /** Repeated connect failures are logged at most this often (the first always is). */
   failureLogEveryMs?: number;
+  /** The wait after the edge refused this process as a second agent of the same name. */
+  duplicateBackoffMs?: number;
 }
 
 export type ConnectionState = "connecting" | "handshake" | "ready" | "waiting" | "stopped";
@@ -56,15 +63,19 @@ export class EdgeConnection {
   private retryTimer: NodeJS.Timeout | undefined;
   private welcomeTimer: NodeJS.Timeout | undefined;
   private heartbeat: Heartbeat | undefined;
-  private failures = 0;
-  private lastFailureLog = 0;
+  private readonly failureLog: FailureLog;
   private stateValue: ConnectionState = "waiting";
+  /** This process, the same across reconnects: the hub tells a reconnect from a second agent by it. */
+  private readonly instance = randomUUID();
   /** Times a `welcome` was received, for tests and diagnostics. */
   welcomes = 0;
+  /** Times the edge refused this process because another one holds the agent's name. */
+  duplicateRefusals = 0;
 
   constructor(private readonly options: EdgeConnectionOptions) {
     this.url = agentConnectUrl(options.edgeUrl);
     this.backoff = new Backoff(options.backoff);
+    this.failureLog = new FailureLog(options.log, options.failureLogEveryMs ?? 30_000);
   }
 
   get state(): ConnectionState {
@@ -119,6 +130,7 @@ export class EdgeConnection {
       headers: {
         Authorization: `Bearer ${token}`,
         "User-Agent": `telecommande-agent/${version}`,
+        [AGENT_INSTANCE_HEADER]: this.instance,
       },
       handshakeTimeout: 10_000,
       perMessageDeflate: false,
@@ -175,6 +187,18 @@ export class EdgeConnection {
       this.heartbeat = undefined;
       if (this.ws === ws) this.ws = undefined;
       const reason = reasonBuf.toString();
+      if (code === CLOSE_DUPLICATE_AGENT) {
+        // Another process runs under this name: retrying fast cannot help, so wait long and say what to fix.
+        this.duplicateRefusals++;
+        const waitMs = this.options.duplicateBackoffMs ?? DUPLICATE_BACKOFF_MS;
+        log.error("duplicate_agent", {
+          reason,
+          message: `another agent process is connected as "${agent}"; give each agent its own name (--name) and token. Retrying in ${Math.round(waitMs / 1000)} s`,
+        });
+        this.options.onDisconnect("the edge refused this agent: another process holds its name");
+        this.scheduleReconnect(waitMs);
+        return;
+      }
       if (wasReady) log.info("disconnected", { code, reason });
       else if (this.stateValue === "stopped") log.debug("connect_aborted", { code });
       else if (opened) this.failure("handshake_failed", { code, reason });
@@ -243,7 +267,7 @@ export class EdgeConnection {
     if (this.stateValue !== "stopped") this.stateValue = "ready";
     this.welcomes++;
     this.backoff.reset();
-    this.failures = 0;
+    this.failureLog.reset();
     this.options.log.info("connected", {
       edge: displayUrl(this.url),
       welcomed_as: agent,
@@ -261,22 +285,15 @@ export class EdgeConnection {
     return ids.slice(0, HELLO_JOBS_MAX);
   }
 
-  /** Logs a failed attempt: the first of a streak always, then at most every failureLogEveryMs. */
   private failure(event: string, fields: Record<string, unknown>): void {
-    this.failures++;
-    const now = Date.now();
-    const every = this.options.failureLogEveryMs ?? 30_000;
-    if (this.failures === 1 || now - this.lastFailureLog >= every) {
-      this.lastFailureLog = now;
-      const level = event === "auth_failed" ? "error" : "warn";
-      this.options.log[level](event, { ...fields, edge: displayUrl(this.url), attempt: this.failures });
-    }
+    this.failureLog.record(event, { ...fields, edge: displayUrl(this.url) });
   }
 
-  private scheduleReconnect(): void {
+  /** `fixedMs`: a wait decided by why the socket closed, instead of the next backoff step. */
+  private scheduleReconnect(fixedMs?: number): void {
     if (this.stateValue === "stopped") return;
     this.stateValue = "waiting";
-    const delay = this.backoff.next();
+    const delay = fixedMs ?? this.backoff.next();
     this.options.log.debug("reconnect_scheduled", { in_ms: delay });
     this.retryTimer = setTimeout(() => this.open(), delay);
   }

@@ -47,3 +47,15 @@ export function formatDuration(ms: number): string {
   const s = ms / 1000;
   return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
 }
+
+/** Why a job ran out of time: before its command started (still connecting) or while it ran. */
+export function jobTimeoutMessage(
+  job: { kind: string; timeout_ms: number },
+  vm: string | undefined,
+  started: boolean,
+): string {
+  const after = formatDuration(job.timeout_ms);
+  if (!started) return `timed out after ${after} before the command could start (connecting to ${vm})`;
+  const what = job.kind === "distro" ? "distro detection" : "command";
+  return `${what} timed out after ${after} and was killed`;
+}

@@ -7,10 +7,14 @@ import { ERROR_CODES, type FanoutResult, type JobOf, type VmOutcome } from "@tel
 import { formatDuration, JobError, toJobError } from "./errors.js";
 import { operationOf } from "./history/operation.js";
 import type { JobContext } from "./job-context.js";
+import { taskContext } from "./ops/context.js";
+import { runTask } from "./ops/index.js";
 import { collectExec, roundMs } from "./ssh/exec.js";
 import { wrapCommand } from "./ssh/quote.js";
 
 export async function runFanout(job: JobOf<"fanout">, ctx: JobContext): Promise<FanoutResult> {
+  // A command the remote kernel would refuse fails the whole job once, not each VM.
+  if (!job.task) wrapCommand(job.command);
   const queue = [...new Set(job.vms)];
   let count = 0;
   const worker = async () => {
@@ -47,6 +51,18 @@ async function runOnOneVm(name: string, job: JobOf<"fanout">, ctx: JobContext): 
     controller.abort(new JobError(ERROR_CODES.timeout, message));
   }, job.timeout_ms);
   try {
+    if (job.task) {
+      const limitBytes = job.output_limit_bytes;
+      const onRunning = () => {
+        running = true;
+      };
+      const { report, result } = await runTask(
+        job.task,
+        taskContext(ctx, { vm, signal: controller.signal, limitBytes, onRunning }),
+      );
+      // The report carries what the caller asked for; the raw output would only double it.
+      return { ok: true, result: { ...result, stdout: "", stdout_truncated: false }, report };
+    }
     const opened = await ctx.pool.open(vm, wrapCommand(job.command), controller.signal);
     running = true;
     // A timeout once running resolves with the output so far and status `timeout`.

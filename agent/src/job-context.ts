@@ -27,6 +27,8 @@ export interface JobContext {
   tail: (text: string) => void;
   /** Sends one VM's outcome of a fan-out; false once the job is over (nothing was sent). */
   vmDone: (vm: string, outcome: VmOutcome) => boolean;
+  /** Facts this agent remembers about one VM while it runs (an operations task's package manager, …). */
+  memo: (vm: string) => Map<string, string>;
   limitBytes?: number;
   chunkChars?: number;
   /** The agent's history of operations, when it keeps one. */

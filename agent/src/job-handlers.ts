@@ -8,6 +8,9 @@ import type { ServedVm } from "./config.js";
 import { DISTRO_SCRIPT, parseDistro } from "./distro.js";
 import { JobError } from "./errors.js";
 import { runFanout } from "./fanout.js";
+import { copyFileJob } from "./files/copy.js";
+import { readFileJob } from "./files/read.js";
+import { writeFileJob } from "./files/write.js";
 import { answerHistory } from "./history/answer.js";
 import { OutputCapture, operationOf } from "./history/operation.js";
 import type { JobContext } from "./job-context.js";
@@ -97,6 +100,19 @@ export const JOB_HANDLERS: { [K in JobKind]: JobHandler<K> } = {
       return { kind: "history", answer: await answerHistory(ctx.history, job.query) };
     },
     describe: (job) => ({ op: job.query.op, vms: job.query.vms.length }),
+  },
+  file_read: {
+    run: readFileJob,
+    describe: (job) => ({ offset: job.offset, max_bytes: job.max_bytes }),
+  },
+  file_write: {
+    run: writeFileJob,
+    // A size, never the content nor the path's neighbours.
+    describe: (job) => ({ content_base64_chars: job.content_base64.length, backup: job.backup }),
+  },
+  file_copy: {
+    run: copyFileJob,
+    describe: (job) => ({ to_vm: job.to_vm, overwrite: job.overwrite }),
   },
 };
 

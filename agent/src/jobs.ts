@@ -4,60 +4,23 @@
  * Jobs outlive a dropped edge connection: they keep running for a while (AGENT_HOLD_MS),
  * and what was sent for them is sent again once the edge is back, until it acknowledges.
  */
-import { ERROR_CODES, type Job, type JobKind, type JobResult, type Message } from "@telecommande/shared";
+import { ERROR_CODES, type Job, type JobKind, type JobResult } from "@telecommande/shared";
 import type { ServedVm } from "./config.js";
-import { formatDuration, JobError, toJobError } from "./errors.js";
-import type { Recorder } from "./history/recorder.js";
-import type { HistoryStore } from "./history/store.js";
+import { JobError, jobTimeoutMessage, toJobError } from "./errors.js";
 import type { JobContext } from "./job-context.js";
 import { handlerFor, type JobHandler } from "./job-handlers.js";
 import { JobHold } from "./job-hold.js";
 import { JobJournal, type JournalMessage } from "./job-journal.js";
-import type { Logger } from "./log.js";
+import { isTimeout, type JobRunnerOptions, type Running } from "./job-state.js";
 import { roundMs } from "./ssh/exec.js";
-import type { SshPool } from "./ssh/pool.js";
 
-function isTimeout(reason: unknown): boolean {
-  return reason instanceof JobError && reason.code === ERROR_CODES.timeout;
-}
-
-export interface JobRunnerOptions {
-  agent: string;
-  vms: ServedVm[];
-  pool: SshPool;
-  log: Logger;
-  /**
-   * Sends on the edge connection once it is ready (welcomed), and drops the message
-   * otherwise: the journal keeps what a job's answer needs for the resend after a reconnect.
-   */
-  send: (message: Message) => void;
-  chunkChars?: number;
-  limitBytes?: number;
-  /** How long jobs keep running without the edge before they are abandoned. */
-  holdMs?: number;
-  /** Bound of all journals together (see JOURNAL_MAX_BYTES). */
-  journalMaxBytes?: number;
-  /** The history of operations: history jobs read the store, every command is recorded. */
-  history?: { store: HistoryStore; recorder: Recorder };
-}
-
-interface Running {
-  controller: AbortController;
-  /** The remote command is running: an abort now kills a process. */
-  started: boolean;
-  /** The exec request has gone out: the command may be running even before the server confirms it. */
-  sent: boolean;
-  settled: boolean;
-  /** Abandoned (the edge is gone for good, or the agent stops): nothing more is sent for this job. */
-  silent: boolean;
-  /** The edge cancelled it and settled it on its side: its answer is not kept for a resend. */
-  cancelled: boolean;
-  /** Progress messages sent so far; numbers them and tells the edge how many to expect. */
-  chunks: number;
-}
+export type { JobRunnerOptions } from "./job-state.js";
 
 export class JobRunner {
   private readonly running = new Map<string, Running>();
+  private readonly memos = new Map<string, Map<string, string>>();
+  /** Why new jobs are refused, once the agent is stopping. */
+  private closing: string | undefined;
   private readonly vms: Map<string, ServedVm>;
   private readonly journal: JobJournal;
   private readonly hold: JobHold;
@@ -87,6 +50,11 @@ export class JobRunner {
 
   handle(job: Job): void {
     const { log, send } = this.options;
+    if (this.closing) {
+      log.warn("job_rejected", { job_id: job.id, code: ERROR_CODES.agentUnavailable, reason: this.closing });
+      this.emit(job.id, { type: "error", id: job.id, code: ERROR_CODES.agentUnavailable, message: this.closing });
+      return;
+    }
     if (this.running.has(job.id) || this.journal.has(job.id)) {
       // Answering with this id would settle the first job with the wrong outcome.
       log.warn("job_duplicate", { job_id: job.id });
@@ -143,6 +111,18 @@ export class JobRunner {
       return;
     }
     if (!this.journal.drop(id)) this.options.log.debug("ack_unknown_job", { job_id: id });
+  }
+
+  /** The agent is stopping: every job that arrives from now on is refused with `reason`. */
+  refuseNew(reason: string): void {
+    this.closing = reason;
+  }
+
+  /** Stops every running job, each answering the edge with `message` (unlike cancelAll). */
+  stopRunning(message: string): number {
+    const jobs = [...this.running.values()];
+    for (const job of jobs) job.controller.abort(new JobError(ERROR_CODES.cancelled, message));
+    return jobs.length;
   }
 
   /**
@@ -206,7 +186,7 @@ export class JobRunner {
     const timer = handler.boundsItself
       ? undefined
       : setTimeout(() => {
-          state.controller.abort(new JobError(ERROR_CODES.timeout, this.timeoutMessage(job, vm, state.sent)));
+          state.controller.abort(new JobError(ERROR_CODES.timeout, jobTimeoutMessage(job, vm?.name, state.sent)));
         }, job.timeout_ms);
 
     const finish = (outcome: { result: JobResult } | { error: JobError }) => {
@@ -264,6 +244,7 @@ export class JobRunner {
         this.emit(job.id, { type: "vm_result", id: job.id, vm: name, outcome });
         return true;
       },
+      memo: (name) => this.memos.get(name) ?? (this.memos.set(name, new Map()).get(name) as Map<string, string>),
       limitBytes: this.options.limitBytes,
       chunkChars: this.options.chunkChars,
       history: this.options.history?.store,
@@ -283,12 +264,5 @@ export class JobRunner {
     if (state.silent || state.cancelled) this.journal.drop(id);
     else this.journal.record(id, message);
     if (!state.silent) this.options.send(message);
-  }
-
-  private timeoutMessage(job: Job, vm: ServedVm | undefined, started: boolean): string {
-    const after = formatDuration(job.timeout_ms);
-    if (!started) return `timed out after ${after} before the command could start (connecting to ${vm?.name})`;
-    const what = job.kind === "distro" ? "distro detection" : "command";
-    return `${what} timed out after ${after} and was killed`;
   }
 }

@@ -56,6 +56,7 @@ function runDaemon(): void {
     vms,
     dataDir: options.dataDir,
     knownHostsFile: options.knownHostsFile,
+    strictHostKeys: options.strictHostKeys,
     maxChannelsPerConnection: options.sessionsPerConnection,
     maxConnectionsPerVm: options.connectionsPerVm,
     historyRetention: { maxAgeDays: options.historyMaxAgeDays, maxRecords: options.historyMaxRecords },

@@ -21,6 +21,7 @@ import { assertLoopback, freePort, readSshBanner, waitFor } from "./ports.js";
 import { ManagedProcess, onProcessExit, withTail } from "./proc.js";
 
 export const SSHD_PATH = "/usr/sbin/sshd";
+export const SFTP_SERVER_PATH = "/usr/lib/openssh/sftp-server";
 export const TEST_USER = "tlc-e2e";
 export const TEST_HOME = "/var/lib/tlc-e2e";
 export const DEFAULT_SSH_HOSTS = ["127.0.0.1", "127.0.0.2", "127.0.0.3"];
@@ -195,6 +196,8 @@ function sshdConfig(dir: string, port: number, hosts: string[], runId: string, l
     "LogLevel ERROR",
     "PrintMotd no",
     "X11Forwarding no",
+    // The file tools speak SFTP: OpenSSH's own server where installed, else the one built into sshd.
+    `Subsystem sftp ${existsSync(SFTP_SERVER_PATH) ? SFTP_SERVER_PATH : "internal-sftp"}`,
     `SetEnv TLC_E2E_RUN=${runId}`,
     "",
   ].join("\n");

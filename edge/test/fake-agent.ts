@@ -1,6 +1,6 @@
 /** @module A scripted agent on a real WebSocket into the hub, for the edge tests inside workerd. */
 import { SELF } from "cloudflare:test";
-import { type Message, PROTOCOL_VERSION, parseMessage } from "@telecommande/shared";
+import { AGENT_INSTANCE_HEADER, type Message, PROTOCOL_VERSION, parseMessage } from "@telecommande/shared";
 import { afterEach } from "vitest";
 import { AGENT_TOKEN } from "./fixtures.js";
 
@@ -8,7 +8,13 @@ import { AGENT_TOKEN } from "./fixtures.js";
 export class FakeAgent {
   readonly inbox: Message[] = [];
   private waiters: (() => void)[] = [];
+  /** How the hub closed this socket, once it did. */
+  closed: { code: number; reason: string } | undefined;
   constructor(readonly ws: WebSocket) {
+    ws.addEventListener("close", (e) => {
+      this.closed = { code: e.code, reason: e.reason };
+      for (const w of this.waiters.splice(0)) w();
+    });
     ws.addEventListener("message", (e) => {
       const parsed = parseMessage(e.data);
       if (parsed.ok) this.inbox.push(parsed.message);
@@ -17,6 +23,10 @@ export class FakeAgent {
   }
   send(message: unknown): void {
     this.ws.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+  async untilClosed(): Promise<{ code: number; reason: string }> {
+    while (!this.closed) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return this.closed;
   }
   async next<T extends Message["type"]>(type: T): Promise<Extract<Message, { type: T }>> {
     for (;;) {
@@ -32,18 +42,19 @@ afterEach(() => {
   for (const ws of open.splice(0)) ws.close();
 });
 
-export async function connect(token = AGENT_TOKEN): Promise<{ status: number; agent?: FakeAgent }> {
-  const res = await SELF.fetch("http://127.0.0.1/agent/connect", {
-    headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` },
-  });
+/** `instance`: the agent process's id, as real agents send it (none: an agent that sends none). */
+export async function connect(token = AGENT_TOKEN, instance?: string): Promise<{ status: number; agent?: FakeAgent }> {
+  const headers: Record<string, string> = { Upgrade: "websocket", Authorization: `Bearer ${token}` };
+  if (instance) headers[AGENT_INSTANCE_HEADER] = instance;
+  const res = await SELF.fetch("http://127.0.0.1/agent/connect", { headers });
   if (!res.webSocket) return { status: res.status };
   res.webSocket.accept();
   open.push(res.webSocket);
   return { status: res.status, agent: new FakeAgent(res.webSocket) };
 }
 
-export async function connectReady(jobs: string[] = []): Promise<FakeAgent> {
-  const { agent } = await connect();
+export async function connectReady(jobs: string[] = [], instance?: string): Promise<FakeAgent> {
+  const { agent } = await connect(AGENT_TOKEN, instance);
   if (!agent) throw new Error("agent refused");
   agent.send({
     type: "hello",

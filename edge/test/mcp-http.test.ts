@@ -133,20 +133,26 @@ describe("/mcp over HTTP", () => {
     await client.close();
   });
 
-  it("lists the original's seven tools, ssh_run_parallel and the job tools, with output schemas and annotations", async () => {
+  it("lists the original's tools, the fleet, job, operations and file tools, with output schemas and annotations", async () => {
     const client = await mcpClient("Bearer alice-key");
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
+      "ssh_copy_file",
+      "ssh_fleet_health",
       "ssh_get_statistics",
+      "ssh_install_packages",
       "ssh_is_vm_up",
       "ssh_job_cancel",
       "ssh_job_status",
       "ssh_list_vms",
+      "ssh_read_file",
+      "ssh_read_logs",
       "ssh_run_command",
       "ssh_run_parallel",
       "ssh_search_logs",
       "ssh_suggest_commands",
       "ssh_vm_distro_info",
+      "ssh_write_file",
     ]);
     for (const tool of tools) {
       expect(tool.outputSchema?.type).toBe("object");
@@ -155,6 +161,16 @@ describe("/mcp over HTTP", () => {
     const run = tools.find((t) => t.name === "ssh_run_command");
     expect(run?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, openWorldHint: true });
     expect(run?.inputSchema.required).toEqual(["command", "vm_name"]);
+    // Readers say so; writers say they change things.
+    for (const name of ["ssh_fleet_health", "ssh_read_logs", "ssh_read_file"]) {
+      expect(tools.find((t) => t.name === name)?.annotations).toMatchObject({ readOnlyHint: true });
+    }
+    for (const name of ["ssh_install_packages", "ssh_write_file", "ssh_copy_file"]) {
+      expect(tools.find((t) => t.name === name)?.annotations).toMatchObject({
+        readOnlyHint: false,
+        destructiveHint: true,
+      });
+    }
     await client.close();
   });
 });

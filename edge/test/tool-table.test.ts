@@ -50,6 +50,12 @@ describe("the tool table", () => {
       ssh_search_logs: "history",
       ssh_get_statistics: "history",
       ssh_suggest_commands: "history",
+      ssh_install_packages: "fanout",
+      ssh_fleet_health: "fanout",
+      ssh_read_logs: "fanout",
+      ssh_read_file: "file_read",
+      ssh_write_file: "file_write",
+      ssh_copy_file: "file_copy",
     });
   });
 });

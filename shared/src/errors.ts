@@ -14,6 +14,10 @@ export const ERROR_CODES = {
   agentUnavailable: "agent_unavailable",
   agentDisconnected: "agent_disconnected",
   busy: "busy",
+  /** A parameter the agent refused before anything ran (a package name its manager forbids, …). */
+  invalidInput: "invalid_input",
+  /** A remote file operation failed: missing path, a directory, no permission, disk full. */
+  file: "file_error",
   internal: "internal",
 } as const;
 

@@ -5,7 +5,11 @@
  */
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "./errors.js";
-import { HistoryQuerySchema, HistoryResultSchema } from "./history.js";
+import { HistoryQuerySchema } from "./history.js";
+import { FileModeSchema, MAX_READ_BYTES, OpsReportSchema, OpsTaskSchema, RemotePathSchema } from "./ops/index.js";
+import { ExecResultSchema, type JobResult, JobResultSchema } from "./results.js";
+
+export * from "./results.js";
 
 /**
  * Bumped on any incompatible change; the edge refuses an agent that speaks another.
@@ -20,6 +24,17 @@ export const PROTOCOL_VERSION = 2;
  */
 export const RECONNECT_GRACE_MS = 10_000;
 export const AGENT_HOLD_MS = 30_000;
+
+/**
+ * Header of the agent's connect request: a random id of the agent process, the same across
+ * its reconnects, so the hub tells a reconnect (replace the stale socket) from a second
+ * process started under the same name (refused while the first heartbeats).
+ */
+export const AGENT_INSTANCE_HEADER = "X-Telecommande-Instance";
+/** Close code of the socket of a refused second agent process; the agent backs off long on it. */
+export const CLOSE_DUPLICATE_AGENT = 4009;
+/** How long an agent refused as a duplicate waits before it tries again. */
+export const DUPLICATE_BACKOFF_MS = 60_000;
 
 /** Largest output chunk sent in one message; keeps every frame far below WebSocket limits. */
 export const CHUNK_CHARS = 256 * 1024;
@@ -36,90 +51,17 @@ export const HEARTBEAT_MS = 5_000;
 const id = z.string().min(1).max(128);
 const errorCode = z.enum(Object.values(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
-export const JobKindSchema = z.enum(["exec", "probe", "distro", "fanout", "history"]);
-export type JobKind = z.infer<typeof JobKindSchema>;
-
-/**
- * How a command ended. `executed`: it reported an exit status or died of a signal.
- * `timeout`: it ran past its timeout and was killed; the output is what it wrote until then.
- * `error`: its channel closed without any exit status, so nobody knows how it ended.
- * In the last two, `return_code` is -1 (the original's "no exit status") and `error` says why.
- */
-export const EXEC_STATUSES = ["executed", "timeout", "error"] as const;
-export const ExecStatusSchema = z.enum(EXEC_STATUSES);
-export type ExecStatus = z.infer<typeof ExecStatusSchema>;
-
-export const ExecResultSchema = z.object({
-  kind: z.literal("exec"),
-  status: ExecStatusSchema.default("executed"),
-  /** Output not already sent in `progress` chunks; the receiver appends it. */
-  stdout: z.string(),
-  stderr: z.string(),
-  return_code: z.number().int(),
-  signal: z.string().nullable(),
-  error: z.string().nullable().default(null),
-  duration_ms: z.number(),
-  stdout_truncated: z.boolean(),
-  stderr_truncated: z.boolean(),
-});
-
-export const ProbeResultSchema = z.object({
-  kind: z.literal("probe"),
-  reachable: z.boolean(),
-  latency_ms: z.number().nullable(),
-  reason: z.string().nullable(),
-});
-
-export const DistroResultSchema = z.object({
-  kind: z.literal("distro"),
-  status: z.string(),
-  distro: z.object({
-    id: z.string().nullable(),
-    name: z.string().nullable(),
-    version: z.string().nullable(),
-    pretty_name: z.string().nullable(),
-    id_like: z.array(z.string()),
-  }),
-  platform: z.object({
-    kernel: z.string().nullable(),
-    kernel_release: z.string().nullable(),
-    arch: z.string().nullable(),
-    init: z.string().nullable(),
-    package_manager: z.string().nullable(),
-  }),
-  network: z.object({
-    hostname: z.string().nullable(),
-    addresses: z.array(z.string()),
-  }),
-  user: z.object({
-    name: z.string().nullable(),
-    uid: z.number().int().nullable(),
-    is_root: z.boolean(),
-    passwordless_sudo: z.boolean(),
-  }),
-  notes: z.array(z.string()),
-});
-
-/** The end of a fan-out job: every VM's outcome went before it, one `vm_result` each. */
-export const FanoutResultSchema = z.object({
-  kind: z.literal("fanout"),
-  /** Number of `vm_result` messages sent for this job before the result. */
-  count: z.number().int().nonnegative(),
-});
-
-export const JobResultSchema = z.discriminatedUnion("kind", [
-  ExecResultSchema,
-  ProbeResultSchema,
-  DistroResultSchema,
-  FanoutResultSchema,
-  HistoryResultSchema,
+export const JobKindSchema = z.enum([
+  "exec",
+  "probe",
+  "distro",
+  "fanout",
+  "history",
+  "file_read",
+  "file_write",
+  "file_copy",
 ]);
-
-export type ExecResult = z.infer<typeof ExecResultSchema>;
-export type ProbeResult = z.infer<typeof ProbeResultSchema>;
-export type DistroResult = z.infer<typeof DistroResultSchema>;
-export type FanoutResult = z.infer<typeof FanoutResultSchema>;
-export type JobResult = z.infer<typeof JobResultSchema>;
+export type JobKind = z.infer<typeof JobKindSchema>;
 
 export const HelloSchema = z.object({
   type: z.literal("hello"),
@@ -160,12 +102,17 @@ export const ExecJobSchema = z.object({
 });
 export const ProbeJobSchema = z.object({ ...jobFields, kind: z.literal("probe"), vm: vmName });
 export const DistroJobSchema = z.object({ ...jobFields, kind: z.literal("distro"), vm: vmName });
-/** One command on many VMs of one agent; `timeout_ms` bounds each VM's command. */
+/**
+ * One command on many VMs of one agent; `timeout_ms` bounds each VM's work. With a `task`
+ * (install packages, health, logs) the agent builds each VM's commands itself and answers
+ * each VM with a structured `report`; `command` is then only the job's label.
+ */
 export const FanoutJobSchema = z.object({
   ...jobFields,
   kind: z.literal("fanout"),
   vms: z.array(vmName).min(1).max(MAX_FANOUT_VMS),
   command: z.string().min(1),
+  task: OpsTaskSchema.optional(),
   /** VMs worked on at once, at most. */
   max_parallel: z.number().int().min(1).max(MAX_FANOUT_VMS),
   /** Per VM and stream: the edge shares its answer budget among the VMs. */
@@ -173,12 +120,47 @@ export const FanoutJobSchema = z.object({
 });
 /** A question about the operations this agent recorded (see history.ts). */
 export const HistoryJobSchema = z.object({ ...jobFields, kind: z.literal("history"), query: HistoryQuerySchema });
+/** A slice of one file, read over SFTP. */
+export const FileReadJobSchema = z.object({
+  ...jobFields,
+  kind: z.literal("file_read"),
+  vm: vmName,
+  path: RemotePathSchema,
+  offset: z.number().int().nonnegative(),
+  max_bytes: z.number().int().min(1).max(MAX_READ_BYTES),
+});
+/** A whole file written atomically over SFTP (a temporary file beside it, then a rename). */
+export const FileWriteJobSchema = z.object({
+  ...jobFields,
+  kind: z.literal("file_write"),
+  vm: vmName,
+  path: RemotePathSchema,
+  /** Base64 of the bytes to write, whatever the caller sent. */
+  content_base64: z.string(),
+  mode: FileModeSchema.optional(),
+  backup: z.boolean(),
+  /** Write through a symbolic link at `path` (refused otherwise). */
+  follow_symlinks: z.boolean(),
+});
+/** One file streamed from `vm` to `to_vm` (both served by this agent), never held whole. */
+export const FileCopyJobSchema = z.object({
+  ...jobFields,
+  kind: z.literal("file_copy"),
+  vm: vmName,
+  path: RemotePathSchema,
+  to_vm: vmName,
+  to_path: RemotePathSchema,
+  overwrite: z.boolean(),
+});
 export const JobSchema = z.discriminatedUnion("kind", [
   ExecJobSchema,
   ProbeJobSchema,
   DistroJobSchema,
   FanoutJobSchema,
   HistoryJobSchema,
+  FileReadJobSchema,
+  FileWriteJobSchema,
+  FileCopyJobSchema,
 ]);
 /**
  * Frames of one socket can reach the hub out of order (seen under load in workerd), so
@@ -207,7 +189,13 @@ export const ErrorSchema = z.object({
 });
 /** One VM of a fan-out job is done: its command's result, or why it could not run. */
 export const VmOutcomeSchema = z.discriminatedUnion("ok", [
-  z.object({ ok: z.literal(true), result: ExecResultSchema }),
+  z.object({
+    ok: z.literal(true),
+    /** The VM's command (a task's main command), its output capped as the job asked. */
+    result: ExecResultSchema,
+    /** A task's structured answer for this VM. */
+    report: OpsReportSchema.optional(),
+  }),
   z.object({ ok: z.literal(false), code: errorCode, message: z.string(), duration_ms: z.number() }),
 ]);
 export const VmResultSchema = z.object({ type: z.literal("vm_result"), id, vm: vmName, outcome: VmOutcomeSchema });

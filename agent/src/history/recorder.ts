@@ -26,6 +26,11 @@ export interface Operation {
   duration_ms: number;
   /** Epoch milliseconds when it started. */
   startedAtMs: number;
+  /**
+   * Which of a job's commands on this VM it is, when a job runs several there (an install:
+   * detection, query, install); each is its own record. Absent: the job's one command.
+   */
+  step?: number;
 }
 
 /** Records written in one transaction at most: a fan-out's results arriving together. */
@@ -122,7 +127,8 @@ export class Recorder {
 
 function recordOf(op: Operation): OperationRecord {
   return {
-    id: `${op.job_id}:${op.vm.name}`,
+    // Stable per operation, so a record written twice (a retried batch) is kept once.
+    id: op.step ? `${op.job_id}:${op.vm.name}:${op.step}` : `${op.job_id}:${op.vm.name}`,
     job_id: op.job_id,
     caller: op.caller,
     vm: op.vm.name,

@@ -102,6 +102,45 @@ describe("HostKeyStore", () => {
     expect(await store.check(vm, key.blob)).toMatchObject({ ok: true, source: "tofu", saved: false });
   });
 
+  it("never trusts a second key for a host when the data dir cannot be written", async () => {
+    writeFileSync(join(dir, "file"), "");
+    store = new HostKeyStore({ ownFile: join(dir, "file", "known_hosts") });
+    expect(await store.check(vm, key.blob)).toMatchObject({ ok: true, source: "tofu", saved: false });
+    expect(await store.check(vm, key.blob)).toMatchObject({ ok: true });
+    const refused = await store.check(vm, other.blob);
+    expect(refused).toMatchObject({
+      ok: false,
+      source: "known_hosts",
+      expected: key.fingerprint,
+      got: other.fingerprint,
+    });
+  });
+
+  it("keeps a key trusted on first use when its known_hosts file disappears", async () => {
+    expect(await store.check(vm, key.blob)).toMatchObject({ ok: true, source: "tofu", saved: true });
+    rmSync(ownFile);
+    expect(await store.check(vm, other.blob)).toMatchObject({ ok: false, expected: key.fingerprint });
+    expect(await store.check(vm, key.blob)).toMatchObject({ ok: true });
+  });
+
+  it("in strict mode refuses an unknown host, writes nothing, and says how to trust it", async () => {
+    store = new HostKeyStore({ ownFile, strict: true });
+    const refused = await store.check(vm, key.blob);
+    expect(refused).toMatchObject({ ok: false, source: "unknown", got: key.fingerprint });
+    if (refused.ok) throw new Error("unreachable");
+    expect(mismatchMessage(vm, refused)).toBe(
+      `host key for vm1 (127.0.0.1:2222) is unknown and strict host key checking is on: got ${key.fingerprint}; pin it as the VM's host_key in the config or add it to a known_hosts file (ssh-keyscan -p 2222 127.0.0.1); refusing to connect`,
+    );
+    expect(() => statSync(ownFile)).toThrow();
+    // Pinned and known_hosts keys are still trusted.
+    expect(await store.check({ ...vm, host_key: key.fingerprint }, key.blob)).toMatchObject({ ok: true });
+    const known = join(dir, "known");
+    writeFileSync(known, `[127.0.0.1]:2222 ${key.public}\n`);
+    store = new HostKeyStore({ ownFile, extraFiles: [known], strict: true });
+    expect(await store.check(vm, key.blob)).toMatchObject({ ok: true, source: "known_hosts" });
+    expect(await store.check(vm, other.blob)).toMatchObject({ ok: false, source: "known_hosts" });
+  });
+
   it("shows the fingerprint in the same format as ssh-keygen", () => {
     expect(fingerprint(key.blob)).toBe(key.fingerprint);
   });

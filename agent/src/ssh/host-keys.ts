@@ -2,6 +2,11 @@
  * @module Host key policy: a VM's pinned `host_key` wins; else known_hosts entries
  * (a user-supplied file plus the agent's own); else trust on first use, recorded in
  * `<data-dir>/known_hosts`. A known key that does not match is always refused.
+ *
+ * Keys trusted on first use are also kept in memory: a data dir that cannot be written (or
+ * a file edited behind the agent's back) never makes the agent forget a key it accepted, so
+ * a second, different key for the same host is refused for the agent's whole life. In
+ * strict mode nothing is trusted on first use: an unknown host is refused.
  */
 import { appendFile, chmod, mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -27,14 +32,25 @@ export interface HostIdentity {
 
 export type HostKeyDecision =
   | { ok: true; source: "pinned" | "known_hosts" | "tofu"; fingerprint: string; file?: string; saved?: boolean }
-  | { ok: false; source: "pinned" | "known_hosts" | "revoked"; expected: string; got: string; file?: string };
+  | {
+      ok: false;
+      source: "pinned" | "known_hosts" | "revoked" | "unknown";
+      expected: string;
+      got: string;
+      file?: string;
+    };
 
 export interface HostKeyStoreOptions {
   /** The agent's own file, where first-use keys are written. */
   ownFile: string;
   /** Extra read-only known_hosts files (e.g. `--known-hosts`), consulted first. */
   extraFiles?: string[];
+  /** Refuse hosts with no pinned key and no known_hosts entry instead of trusting them on first use. */
+  strict?: boolean;
 }
+
+/** Where a key trusted on first use is remembered when it could not be written to disk. */
+const IN_MEMORY = "(memory: the known_hosts file could not be written)";
 
 async function readIfExists(file: string): Promise<string> {
   try {
@@ -49,6 +65,8 @@ async function readIfExists(file: string): Promise<string> {
 export class HostKeyStore {
   /** Serializes first-use writes so two connections to one new host add one line, not two. */
   private writing: Promise<unknown> = Promise.resolve();
+  /** Keys this process trusted on first use, by host token, whatever the disk says. */
+  private readonly trusted = new Map<string, Buffer>();
 
   constructor(private readonly options: HostKeyStoreOptions) {}
 
@@ -88,7 +106,14 @@ export class HostKeyStore {
         file: expected?.file,
       };
     }
+    if (this.options.strict) {
+      return { ok: false, source: "unknown", expected: "(a pinned host_key or a known_hosts entry)", got };
+    }
     return this.trustOnFirstUse(token, keyBlob, got);
+  }
+
+  get strict(): boolean {
+    return this.options.strict === true;
   }
 
   private async lookup(token: string): Promise<{ entry: KnownHostEntry; file: string }[]> {
@@ -98,6 +123,11 @@ export class HostKeyStore {
       for (const entry of parseKnownHosts(await readIfExists(file))) {
         if (entry.marker !== "cert-authority" && entryMatchesHost(entry, token)) found.push({ entry, file });
       }
+    }
+    const remembered = this.trusted.get(token);
+    if (remembered && !found.some((k) => k.entry.marker === null && k.entry.blob.equals(remembered))) {
+      const entry = parseKnownHosts(formatKnownHostsLine(token, remembered))[0];
+      if (entry) found.push({ entry, file: IN_MEMORY });
     }
     return found;
   }
@@ -113,6 +143,8 @@ export class HostKeyStore {
         const first = again[0];
         return { ok: false, source: "known_hosts", expected: first ? fingerprint(first.entry.blob) : "?", got, file };
       }
+      // Trusted from now on, even if the write below fails.
+      this.trusted.set(token, keyBlob);
       try {
         await mkdir(dirname(file), { recursive: true, mode: 0o700 });
         const existing = await readIfExists(file);
@@ -133,6 +165,9 @@ export class HostKeyStore {
 /** The refusal message callers see, naming both fingerprints. */
 export function mismatchMessage(vm: HostIdentity, decision: Extract<HostKeyDecision, { ok: false }>): string {
   const where = `${vm.name} (${vm.host}:${vm.port})`;
+  if (decision.source === "unknown") {
+    return `host key for ${where} is unknown and strict host key checking is on: got ${decision.got}; pin it as the VM's host_key in the config or add it to a known_hosts file (ssh-keyscan -p ${vm.port} ${vm.host}); refusing to connect`;
+  }
   if (decision.source === "revoked") {
     return `host key for ${where} is marked @revoked in ${decision.file}: got ${decision.got}; refusing to connect`;
   }

@@ -39,6 +39,25 @@ describe("a command whose channel closes without an exit status", () => {
   });
 });
 
+describe("a VM with too many jobs waiting", () => {
+  it("refuses jobs beyond the waiting limit as busy at once, and runs the others", async () => {
+    server = await startTestSshServer();
+    h = createHarness([server.vm()], { maxChannels: 1, maxConnections: 1, maxWaitingPerVm: 3 });
+    const runs = range(6).map((i) => (h as Harness).run({ vm: "vm1", command: `sleep 0.2; echo ${i}` }).done);
+    const finals = await Promise.all(runs);
+    const refused = finals.filter((f) => f.type === "error");
+    // All six arrive before the connection is up: three wait for it, the other three are refused.
+    expect(refused).toHaveLength(3);
+    for (const f of refused) {
+      expect(f).toMatchObject({
+        code: "busy",
+        message: "3 jobs already wait for an SSH session on vm1; retry in a few seconds",
+      });
+    }
+    expect(finals.filter((f) => f.type === "result").map((f) => execResult(f).return_code)).toEqual([0, 0, 0]);
+  });
+});
+
 // Dozens of real processes per test: generous time limits, so a loaded machine cannot fail them.
 describe("a server at its session limit (sshd's MaxSessions)", { timeout: 30_000 }, () => {
   it("treats a refused session as busy: no connection closed, every job runs, the limit is learned", async () => {

@@ -6,17 +6,19 @@
  * sshd refusing a session (`Channel open failure: open failed`, its MaxSessions limit) is
  * a "busy" answer on a healthy connection, never a reason to close it: the job waits and
  * retries, and the VM's SessionLimit learns the server's limit from the refusals so the
- * pool stays under it from then on.
+ * pool stays under it from then on. Exec channels and SFTP sessions share this logic: both
+ * take one session slot on a connection.
  */
 import { ERROR_CODES } from "@telecommande/shared";
-import type { ClientChannel } from "ssh2";
 import type { ServedVm } from "../config.js";
 import { JobError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { SshConnection } from "./connect.js";
 import { Dialer } from "./dialer.js";
-import { type ExitRecord, type OpenedChannel, stopChannel } from "./exec.js";
+import { type OpenedChannel, stopChannel } from "./exec.js";
 import type { HostKeyStore } from "./host-keys.js";
 import { type ExecError, isDead, isRefusal, openExec } from "./open-exec.js";
+import { type OpenedSftp, openSftp } from "./sftp-open.js";
 import { type Conn, liveUpTo, VmSlots } from "./vm-slots.js";
 
 export interface PoolOptions {
@@ -36,12 +38,23 @@ export interface PoolOptions {
   idleCloseMs?: number;
   /** SSH handshakes at once across all VMs. */
   maxHandshakes?: number;
+  /** Jobs that may wait at once for a session on one VM; more are refused as busy. */
+  maxWaitingPerVm?: number;
 }
 
 export const DEFAULT_MAX_CHANNELS = 8;
 export const DEFAULT_MAX_CONNECTIONS = 4;
 /** Refusals one job sits through before it gives up as `busy`; waits grow to 50 ms, so ~2 s. */
 const MAX_REFUSALS = 50;
+
+/** One kind of session channel (exec, sftp): how it opens, which emitter says it closed, how to stop it. */
+interface SessionKind<T> {
+  open: (ssh: SshConnection) => Promise<T>;
+  channel: (opened: T) => { once(event: "close", listener: () => void): unknown };
+  stop: (opened: T) => void;
+}
+
+const labelOf = (vm: ServedVm) => `${vm.name} (${vm.host}:${vm.port})`;
 
 /** The pause before a refused open is tried again; the job's abort ends it. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -89,17 +102,48 @@ export class SshPool {
    * closes. `onSent` hears each time the exec request goes out.
    */
   async open(vm: ServedVm, command: string, signal: AbortSignal, onSent?: () => void): Promise<OpenedChannel> {
+    const { opened, owner } = await this.session(vm, signal, {
+      open: (ssh) => openExec(ssh, command, onSent),
+      channel: (o) => o.channel,
+      stop: (o) => stopChannel(o.channel),
+    });
+    return { ...opened, connectionLost: () => !owner.alive, label: labelOf(vm) };
+  }
+
+  /**
+   * Opens an SFTP session on `vm`: one session slot of a pooled connection, like `open`,
+   * freed when the SFTP channel closes (the caller ends it).
+   */
+  async sftp(vm: ServedVm, signal: AbortSignal): Promise<OpenedSftp> {
+    const { opened, owner } = await this.session(vm, signal, {
+      open: (ssh) => openSftp(ssh, labelOf(vm)),
+      channel: (sftp) => sftp,
+      stop: (sftp) => sftp.end(),
+    });
+    return { sftp: opened, connectionLost: () => !owner.alive, label: labelOf(vm) };
+  }
+
+  /**
+   * Takes a session slot on one of `vm`'s connections and opens a channel of `kind` there:
+   * a refusal (sshd's MaxSessions) waits and retries on the same healthy connection, a
+   * reused connection found dead is replaced once. The slot frees when the channel closes.
+   */
+  private async session<T>(
+    vm: ServedVm,
+    signal: AbortSignal,
+    kind: SessionKind<T>,
+  ): Promise<{ opened: T; owner: SshConnection }> {
     if (this.closed) throw new JobError(ERROR_CODES.internal, "the agent is shutting down");
     const slots = this.slotsOf(vm);
     let refused = 0;
     let staleRetried = false;
     for (;;) {
       const conn = await slots.take(signal, refused > 0);
-      let opened: { channel: ClientChannel; exit: ExitRecord };
+      let opened: T;
       const seq = conn.sent++;
       conn.live.add(seq);
       try {
-        opened = await openExec(conn.ssh, command, onSent);
+        opened = await kind.open(conn.ssh);
       } catch (err) {
         conn.active--;
         conn.live.delete(seq);
@@ -119,19 +163,17 @@ export class SshPool {
         }
         throw this.sessionError(vm, err);
       }
-      const { channel, exit } = opened;
       conn.ssh.uses++;
       slots.sessions.granted(liveUpTo(conn, seq));
-      channel.once("close", () => {
+      kind.channel(opened).once("close", () => {
         conn.live.delete(seq);
         slots.release(conn);
       });
       if (signal.aborted) {
-        stopChannel(channel);
+        kind.stop(opened);
         throw signal.reason;
       }
-      const owner = conn.ssh;
-      return { channel, exit, connectionLost: () => !owner.alive, label: `${vm.name} (${vm.host}:${vm.port})` };
+      return { opened, owner: conn.ssh };
     }
   }
 
@@ -154,6 +196,7 @@ export class SshPool {
         maxChannels: this.maxChannels,
         maxConnections: this.maxConnections,
         idleCloseMs: this.options.idleCloseMs ?? 300_000,
+        maxWaiting: this.options.maxWaitingPerVm,
         open: () => !this.closed,
         onConnected: () => {
           this.connectionsOpened++;

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { shellQuote, wrapCommand, wrapScript } from "./quote.js";
+import { JobError } from "../errors.js";
+import { MAX_REMOTE_COMMAND_BYTES, shellQuote, wrapCommand, wrapScript } from "./quote.js";
 
 /** `${NAME...}` shell syntax, spelled so the linter does not take it for a forgotten template literal. */
 const param = (inner: string) => `$\{${inner}}`;
@@ -63,6 +64,21 @@ describe("wrapCommand", () => {
     child.stdin.destroy();
     expect(code).toBe(0);
     expect(out).toMatch(/^bash \d+\nit's 3\n$/);
+  });
+
+  it("refuses, with a clear error, a command the remote kernel would refuse as too long", () => {
+    expect(Buffer.byteLength(wrapCommand("x".repeat(60_000)))).toBeLessThanOrEqual(MAX_REMOTE_COMMAND_BYTES);
+    // Each quote becomes four characters, twice over: 20k quotes are 160k once wrapped.
+    const quotes = "'".repeat(20_000);
+    expect(() => wrapCommand(quotes)).toThrow(JobError);
+    try {
+      wrapCommand(quotes);
+    } catch (err) {
+      expect((err as JobError).code).toBe("invalid_input");
+      expect((err as JobError).message).toMatch(
+        /^the command is too long for the remote shell: 160\d{3} bytes once quoted, and Linux takes at most 131071 in one argument/,
+      );
+    }
   });
 
   it("hands hostile commands to the shell verbatim", () => {

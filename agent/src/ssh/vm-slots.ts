@@ -4,7 +4,9 @@
  * are full (one handshake at a time, up to `maxConnections`), and closes a connection left
  * idle. How many channels a connection takes is the VM's SessionLimit.
  */
+import { ERROR_CODES } from "@telecommande/shared";
 import type { ServedVm } from "../config.js";
+import { JobError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { SshConnection } from "./connect.js";
 import type { Dialer } from "./dialer.js";
@@ -32,6 +34,12 @@ interface Waiter {
   fail: (err: unknown) => void;
 }
 
+/**
+ * Jobs that may wait at once for a channel on one VM. Beyond it a job is refused as busy at
+ * once: an unbounded queue would only hold memory and time out later, far less clearly.
+ */
+export const MAX_WAITING_PER_VM = 2_000;
+
 export interface VmSlotsOptions {
   dialer: Dialer;
   log: Logger;
@@ -42,6 +50,8 @@ export interface VmSlotsOptions {
   open: () => boolean;
   /** Hears every connection opened (the pool counts them). */
   onConnected: () => void;
+  /** Jobs that may wait at once (default MAX_WAITING_PER_VM). */
+  maxWaiting?: number;
 }
 
 export class VmSlots {
@@ -63,6 +73,11 @@ export class VmSlots {
   /** Waits for a channel slot on some connection; `first` puts a retrying job ahead of the queue. */
   take(signal: AbortSignal, first: boolean): Promise<Conn> {
     if (signal.aborted) return Promise.reject(signal.reason);
+    const limit = this.options.maxWaiting ?? MAX_WAITING_PER_VM;
+    if (!first && this.queue.length >= limit) {
+      const why = `${this.queue.length} jobs already wait for an SSH session on ${this.vm.name}; retry in a few seconds`;
+      return Promise.reject(new JobError(ERROR_CODES.busy, why));
+    }
     return new Promise<Conn>((resolve, reject) => {
       const onAbort = () => {
         this.queue = this.queue.filter((w) => w !== waiter);

@@ -55,6 +55,7 @@ export function createHarness(
     idleCloseMs?: number;
     holdMs?: number;
     journalMaxBytes?: number;
+    maxWaitingPerVm?: number;
   } = {},
 ): Harness {
   const dataDir = mkdtempSync(join(tmpdir(), "tc-jobs-"));
@@ -71,6 +72,7 @@ export function createHarness(
     maxConnections: options.maxConnections,
     readyTimeoutMs: options.readyTimeoutMs,
     idleCloseMs: options.idleCloseMs,
+    maxWaitingPerVm: options.maxWaitingPerVm,
   });
   const runner = new JobRunner({
     agent: "test",

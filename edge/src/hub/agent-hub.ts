@@ -6,6 +6,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import {
+  AGENT_INSTANCE_HEADER,
+  CLOSE_DUPLICATE_AGENT,
   HEARTBEAT_MS,
   type Message,
   PING_FRAME,
@@ -16,9 +18,11 @@ import {
 } from "@telecommande/shared";
 import type { EdgeEnv } from "../env.js";
 import { log } from "../log.js";
+import { admit } from "./admission.js";
 import { type BackgroundStart, type JobPart, partOf, startRecord } from "./background.js";
 import { JobStore } from "./job-store.js";
 import { JobTable, lostOutcome, notBack } from "./job-table.js";
+import { overLimit } from "./limits.js";
 import { failure, type JobOutcome, type JobSpec, type JobWatcher } from "./outcome.js";
 import { jobDeadlineMs, newPending } from "./pending.js";
 import { type Attachment, attachment, send } from "./sockets.js";
@@ -51,15 +55,25 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     if (!agent || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected an authenticated WebSocket upgrade", { status: 426 });
     }
+    const instance = request.headers.get(AGENT_INSTANCE_HEADER)?.slice(0, 128) || null;
+    const admission = admit(this.ctx.getWebSockets(), agent, instance, (ws) => this.seenAt(ws));
+    const { 0: client, 1: server } = new WebSocketPair();
+    if (!admission.ok) {
+      // Refused after the upgrade, so the agent reads why in the close frame.
+      log("warn", "agent_duplicate_refused", { agent, reason: admission.reason });
+      server.accept();
+      server.close(CLOSE_DUPLICATE_AGENT, admission.reason);
+      return new Response(null, { status: 101, webSocket: client });
+    }
     // One live connection per agent: a reconnecting agent replaces its stale socket; its jobs
     // wait for the newcomer's hello to claim them.
-    for (const old of this.ctx.getWebSockets()) {
+    for (const old of admission.replace) {
       this.orphan(old, "the agent reconnected");
       old.close(4000, "replaced by a newer connection");
     }
-    const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ agent, conn: crypto.randomUUID(), ready: false, vms: [] } satisfies Attachment);
+    const fresh: Attachment = { agent, conn: crypto.randomUUID(), ready: false, vms: [], instance };
+    server.serializeAttachment(fresh);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -119,6 +133,8 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   async runJob(agent: string, spec: JobSpec, watch?: JobWatcher, call?: string): Promise<JobOutcome> {
     const ws = this.readySocket();
     if (!ws) return failure("agent_unavailable", `agent "${agent}" is not connected`);
+    const refused = overLimit(agent, spec.caller, this.jobs.inFlight(spec.caller));
+    if (refused) return refused;
     const id = crypto.randomUUID();
     const deadline = jobDeadlineMs(spec);
     return new Promise<JobOutcome>((resolve) => {
@@ -139,6 +155,8 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   /** RPC: start a background job; null once it runs, else why it could not start (also recorded). */
   async startJob(agent: string, spec: JobSpec, start: BackgroundStart): Promise<JobOutcome | null> {
     const ws = this.readySocket();
+    const refused = ws && overLimit(agent, spec.caller, this.jobs.inFlight(spec.caller));
+    if (refused) return refused;
     this.store.prune(Date.now());
     const { record, refusal } = startRecord(this.store, agent, spec, start, ws ? attachment(ws)?.conn : undefined);
     this.store.create(record);
@@ -251,14 +269,19 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     if (conn) this.jobs.orphan(conn, why);
   }
 
+  /** When `ws` last showed life: its last message or the last heartbeat answered for it; 0 if never. */
+  private seenAt(ws: WebSocket): number {
+    const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+    return Math.max(pinged, this.lastSeen.get(ws) ?? 0);
+  }
+
   /** While calls wait, an agent silent for three heartbeats is treated as gone. */
   private startWatchdog(): void {
     if (this.watchdog) return;
     this.watchdog = setInterval(() => {
       const now = Date.now();
       for (const ws of this.ctx.getWebSockets()) {
-        const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
-        const seen = Math.max(pinged, this.lastSeen.get(ws) ?? 0);
+        const seen = this.seenAt(ws);
         if (seen && now - seen > 3 * HEARTBEAT_MS) {
           this.orphan(ws, "the agent stopped answering heartbeats during the job");
           ws.close(4008, "heartbeat timeout");

@@ -5,9 +5,10 @@
  * store and revived from it after hibernation or a restart.
  */
 import { type Message, RECONNECT_GRACE_MS } from "@telecommande/shared";
+import { log } from "../log.js";
 import type { JobStore } from "./job-store.js";
 import { failure, type JobOutcome, tell } from "./outcome.js";
-import { completeOutcome, newPending, type Pending } from "./pending.js";
+import { completeOutcome, incompleteOutcome, LATE_PIECES_MS, newPending, type Pending } from "./pending.js";
 import { send } from "./sockets.js";
 
 /** The messages that carry a piece of a job's answer. */
@@ -33,6 +34,13 @@ export class JobTable {
 
   get size(): number {
     return this.pending.size;
+  }
+
+  /** Jobs in flight, all and those of `caller`. */
+  inFlight(caller: string): { total: number; ofCaller: number } {
+    let ofCaller = 0;
+    for (const job of this.pending.values()) if (job.caller === caller) ofCaller++;
+    return { total: this.pending.size, ofCaller };
   }
 
   entries(): [string, Pending][] {
@@ -86,8 +94,25 @@ export class JobTable {
         return;
     }
     const outcome = completeOutcome(job);
-    if (!outcome) return;
+    if (!outcome) {
+      if (job.final && !job.lateTimer) job.lateTimer = setTimeout(() => this.giveUpStragglers(ws, id), LATE_PIECES_MS);
+      return;
+    }
     // The agent may forget the job: the hub has all of it.
+    send(ws, { type: "ack", id });
+    this.settle(id, outcome);
+  }
+
+  /** The result came, some of its pieces never did: answer with what came. */
+  private giveUpStragglers(ws: WebSocket, id: string): void {
+    const job = this.pending.get(id);
+    const outcome = job && incompleteOutcome(job);
+    if (!job || !outcome) return;
+    log("warn", "job_pieces_lost", {
+      job_id: id,
+      chunks: `${job.chunks.size}/${job.final?.chunks}`,
+      vms: job.final?.result.kind === "fanout" ? `${job.vms.size}/${job.final.result.count}` : undefined,
+    });
     send(ws, { type: "ack", id });
     this.settle(id, outcome);
   }
@@ -96,6 +121,7 @@ export class JobTable {
     const job = this.pending.get(id);
     if (!job) return;
     if (job.timer) clearTimeout(job.timer);
+    if (job.lateTimer) clearTimeout(job.lateTimer);
     if (job.graceTimer) clearTimeout(job.graceTimer);
     this.pending.delete(id);
     // The store keeps the result as the agent sent it; the output stays in its chunk rows.

@@ -31,18 +31,30 @@ export interface Pending {
   total: number;
   /** Someone watching the job: hears its tail and each VM done. */
   watch?: JobWatcher;
+  /** The MCP user it runs for: the hub bounds each caller's jobs in flight. */
+  caller?: string;
   /** The MCP call it serves (see callKey): a cancellation of that call ends it. */
   call?: string;
   /** The result, held until all the chunks (and VM outcomes) it announces have arrived. */
   final?: { result: JobResult; chunks: number };
+  /** Started when the result came before all its pieces: stragglers get this long (LATE_PIECES_MS). */
+  lateTimer?: ReturnType<typeof setTimeout>;
 }
+
+/**
+ * How long the hub waits, once a result has come, for the output chunks or VM outcomes it
+ * announces. Frames reorder by milliseconds; a piece missing after this was lost, and the
+ * answer goes out with what came (marked incomplete) instead of waiting for the job's whole
+ * timeout and throwing the result away.
+ */
+export const LATE_PIECES_MS = 2_000;
 
 /** A job just sent (or revived from the store): no pieces yet unless given. */
 export function newPending(
   fields: Pick<Pending, "conn" | "stored" | "deadline"> & Partial<Pending> & { spec: JobSpec },
 ): Pending {
   const { spec, ...rest } = fields;
-  return { chunks: new Map(), vms: new Map(), total: fanoutTotal(spec), ...rest };
+  return { chunks: new Map(), vms: new Map(), total: fanoutTotal(spec), caller: spec.caller, ...rest };
 }
 
 /** Output streamed in progress chunks comes first, in sequence order; the result carries the rest. */
@@ -55,6 +67,17 @@ export function withOutput(result: JobResult, chunks: Map<number, Chunk>): JobRe
       .map((c) => c.data)
       .join("");
   return { ...result, stdout: join("stdout") + result.stdout, stderr: join("stderr") + result.stderr };
+}
+
+/**
+ * The answer with the pieces that came, once stragglers are given up: an exec's output has
+ * gaps, so it is marked truncated; a fan-out's missing VMs are filled in by the edge.
+ */
+export function incompleteOutcome(job: Pending): JobOutcome | null {
+  if (!job.final) return null;
+  const result = withOutput(job.final.result, job.chunks);
+  if (result.kind !== "exec") return { ok: true, result };
+  return { ok: true, result: { ...result, stdout_truncated: true, stderr_truncated: true } };
 }
 
 /** The whole answer once the result and every chunk and VM outcome it announces are in. */

@@ -8,6 +8,8 @@ export interface Attachment {
   conn: string;
   ready: boolean;
   vms: string[];
+  /** The agent process's id (admission.ts); null from an agent that does not send one. */
+  instance?: string | null;
 }
 
 export function attachment(ws: WebSocket): Attachment | null {

@@ -8,7 +8,7 @@ import { FANOUT_ANSWER_BUDGET_BYTES, FANOUT_OUTPUT_MAX_BYTES } from "@telecomman
 import type { JobOutcome } from "../hub/outcome.js";
 
 /** Failures that mean the command never got to run on the VM. */
-const UNREACHABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+export const UNREACHABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "ssh_connect",
   "ssh_auth",
   "host_key_mismatch",

@@ -3,8 +3,10 @@
  * four keep their names, parameters and result fields exactly.
  */
 import { defineTool, type ToolInput, type ToolOutput } from "./define.js";
+import { copyFileTool, readFileTool, writeFileTool } from "./files.js";
 import { getStatisticsTool, searchLogsTool, suggestCommandsTool } from "./history.js";
 import { jobCancelTool, jobStatusTool } from "./jobs.js";
+import { fleetHealthTool, installPackagesTool, readLogsTool } from "./ops.js";
 import { runParallelTool } from "./run-parallel.js";
 import {
   DEFAULT_TIMEOUT_S,
@@ -17,8 +19,10 @@ import {
 } from "./schemas.js";
 
 export * from "./define.js";
+export * from "./files.js";
 export * from "./history.js";
 export * from "./jobs.js";
+export * from "./ops.js";
 export * from "./run-parallel.js";
 export * from "./schemas.js";
 
@@ -77,6 +81,12 @@ export const TOOLS = [
   searchLogsTool,
   getStatisticsTool,
   suggestCommandsTool,
+  installPackagesTool,
+  fleetHealthTool,
+  readLogsTool,
+  readFileTool,
+  writeFileTool,
+  copyFileTool,
 ] as const;
 
 export type Tool = (typeof TOOLS)[number];
@@ -95,6 +105,12 @@ export const TOOL_NAMES = {
   searchLogs: searchLogsTool.name,
   getStatistics: getStatisticsTool.name,
   suggestCommands: suggestCommandsTool.name,
+  installPackages: installPackagesTool.name,
+  fleetHealth: fleetHealthTool.name,
+  readLogs: readLogsTool.name,
+  readFile: readFileTool.name,
+  writeFile: writeFileTool.name,
+  copyFile: copyFileTool.name,
 } as const;
 
 export type IsVmUp = ToolOutput<typeof isVmUpTool>;

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { ExecStatusSchema, MAX_FANOUT_VMS } from "../protocol.js";
 import { defineTool, type ToolOutput } from "./define.js";
-import { BackgroundFields, backgroundFlag, DEFAULT_TIMEOUT_S, timeoutSeconds } from "./schemas.js";
+import { BackgroundFields, backgroundFlag, commandText, DEFAULT_TIMEOUT_S, timeoutSeconds } from "./schemas.js";
 
 export const DEFAULT_MAX_PARALLEL = 100;
 export const MAX_PARALLEL = 500;
@@ -15,7 +15,7 @@ export const FANOUT_OUTPUT_MAX_BYTES = 65_536;
 export const FANOUT_ANSWER_BUDGET_BYTES = 4 * 1_048_576;
 
 export const RunParallelInput = {
-  command: z.string().min(1).describe("Shell command to run on every VM (executed with bash -lc)"),
+  command: commandText.describe("Shell command to run on every VM (executed with bash -lc)"),
   vm_names: z
     .array(z.string().min(1))
     .max(MAX_FANOUT_VMS)

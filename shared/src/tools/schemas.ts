@@ -22,6 +22,18 @@ export function timeoutSeconds(what: string) {
     .describe(`Seconds before ${what} (default ${DEFAULT_TIMEOUT_S})`);
 }
 
+/**
+ * Longest command the tools take, in characters. The remote kernel takes at most 128 KiB in
+ * one argument and the command travels quoted twice (bash, else sh), so the agent also
+ * checks the quoted size and refuses what would not fit, with a clear error.
+ */
+export const MAX_COMMAND_CHARS = 65_536;
+
+export const commandText = z
+  .string()
+  .min(1)
+  .max(MAX_COMMAND_CHARS, `a command is at most ${MAX_COMMAND_CHARS} characters; put a longer script in a file`);
+
 /** `background`, as the command tools take it. */
 export const backgroundFlag = z
   .boolean()
@@ -31,7 +43,7 @@ export const backgroundFlag = z
   );
 
 export const RunCommandInput = {
-  command: z.string().min(1).describe("Shell command to run on the VM (executed with bash -lc)"),
+  command: commandText.describe("Shell command to run on the VM (executed with bash -lc)"),
   vm_name: z.string().min(1).describe("Name of the VM, as listed by ssh_list_vms"),
   timeout_s: timeoutSeconds("the command is killed"),
   background: backgroundFlag,
