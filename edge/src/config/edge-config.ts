@@ -48,6 +48,12 @@ export async function buildEdgeConfig(config: Config): Promise<EdgeConfig> {
     vms: new Set(user.groups.flatMap((g) => groups.get(g) ?? [])),
     groups: new Set(user.groups),
   }));
-  const agents = safe.agents?.map((a) => ({ name: a.name, tokenHash: a.token_sha256 }));
+  // One entry per token: an agent whose tokens rotate is found by any of them.
+  const agents = safe.agents?.flatMap((a) =>
+    (Array.isArray(a.token_sha256) ? a.token_sha256 : [a.token_sha256]).map((tokenHash) => ({
+      name: a.name,
+      tokenHash,
+    })),
+  );
   return { permissions: permissionsEnabled(safe), vms, groups, users, agents };
 }

@@ -34,7 +34,8 @@ export function callKey(caller: string, requestId: string | number): string {
 
 /** Every agent a config can route to: its `agents`, or the one default agent. */
 export function agentNames(agents: { name: string }[] | undefined): string[] {
-  return agents?.map((a) => a.name) ?? ["default"];
+  // Once each: an agent whose tokens rotate has an entry per token.
+  return agents ? [...new Set(agents.map((a) => a.name))] : ["default"];
 }
 
 /** Cancels the jobs of one call on every agent's hub; how many were running. */

@@ -104,9 +104,13 @@ export function crossCheck(config: LenientConfig): ConfigIssue[] {
     for (const entry of list ?? []) {
       const value = entry.fields[key];
       if (value === undefined) continue;
-      const seen = first.get(value);
-      if (seen) push(`${entry.path}.${key}`, `same ${what} as ${seen}`);
-      else first.set(value, entry.path);
+      // A list (tokens while they rotate): each of its values is a secret of its own.
+      const values = Array.isArray(value) ? value.map((v, i) => [v, `[${i}]`] as const) : [[value, ""] as const];
+      for (const [secret, index] of values) {
+        const seen = first.get(secret);
+        if (seen) push(`${entry.path}.${key}${index}`, `same ${what} as ${seen}`);
+        else first.set(secret, `${entry.path}${index ? `.${key}${index}` : ""}`);
+      }
     }
   };
 

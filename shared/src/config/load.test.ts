@@ -190,6 +190,20 @@ agents: [{name: x, token_sha256: "${"c".repeat(64)}"}, {name: y, token_sha256: "
     ]);
   });
 
+  it("takes several token digests per agent while tokens rotate, each still unique", () => {
+    const [a, b, c] = ["a", "b", "c"].map((x) => x.repeat(64));
+    const config = parseConfig(
+      `vms: []\nagents: [{name: x, token_sha256: ["${a}", "${b}"]}, {name: y, token_sha256: "${c}"}]`,
+    );
+    expect(config.agents?.map((agent) => agent.token_sha256)).toEqual([[a, b], c]);
+    expect(
+      problems(
+        `vms: []\nagents: [{name: x, token_sha256: ["${a}", "${b}"]}, {name: y, token_sha256: ["${c}", "${b}"]}]`,
+      ),
+    ).toEqual(["agents[1].token_sha256[1]: same token as agents[0].token_sha256[1]"]);
+    expect(problems(`vms: []\nagents: [{name: x, token_sha256: []}]`)).toHaveLength(1);
+  });
+
   it("inspects without throwing: the issues, and each VM mapping as far as it could be read", () => {
     const report = inspectConfig('vms: [{name: a, host: h, user: u, port: "x", key_path: /k}, 5]');
     expect(report.config).toBeUndefined();

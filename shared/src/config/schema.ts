@@ -78,7 +78,11 @@ export const UserSchema = z.strictObject({
 
 export const AgentSchema = z.strictObject({
   name,
-  token_sha256: sha256Hex,
+  /**
+   * The SHA-256 of the agent's token, or a list of them while tokens rotate: the agent may
+   * connect with any; dropping a digest revokes its token at the agent's next connect.
+   */
+  token_sha256: z.union([sha256Hex, z.array(sha256Hex).min(1).max(10)]),
 });
 
 export const ConfigSchema = z.strictObject({
