@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, inspectConfig, parseConfig, permissionsEnabled } from "./load.js";
+import { ConfigError, inspectConfig, inspectConfigObject, parseConfig, permissionsEnabled } from "./load.js";
 
 const SEED = `
 vms:
@@ -202,6 +202,14 @@ agents: [{name: x, token_sha256: "${"c".repeat(64)}"}, {name: y, token_sha256: "
       ),
     ).toEqual(["agents[1].token_sha256[1]: same token as agents[0].token_sha256[1]"]);
     expect(problems(`vms: []\nagents: [{name: x, token_sha256: []}]`)).toHaveLength(1);
+  });
+
+  it("reads a list that carries its own `constructor` property (a JS caller's) without throwing", () => {
+    const vms = Object.defineProperty([{ name: "a", host: "h", user: "u" }], "constructor", {
+      value: 5,
+      enumerable: true,
+    });
+    expect(inspectConfigObject({ vms }).issues).toEqual([]);
   });
 
   it("inspects without throwing: the issues, and each VM mapping as far as it could be read", () => {

@@ -2,7 +2,7 @@
  * @module Turns YAML text into a checked Config, or one ConfigError that lists every
  * problem with its YAML path. Never echoes values, so no secret leaks into an error.
  */
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
 import { type ConfigIssue, crossCheck, type EntryView, lenientConfig } from "./cross-check.js";
 import { type Config, ConfigSchema, DEFAULT_AGENT, describeValue, type Vm } from "./schema.js";
@@ -59,6 +59,12 @@ function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return value;
 }
 
+/**
+ * An unknown key is named only when it looks like a setting and has a value: an unquoted value
+ * can turn into a key (`{api_key: a,b}`, `{api_key:b}`, `&a,b`), and that value may be a secret.
+ */
+const SHOWN_KEY = /^[a-z][a-z0-9_]{0,19}$/;
+
 /** zod's issue in the config's words. Only the kind of a wrong value is named: it may be a secret. */
 function issueMessage(issue: z.core.$ZodIssue, raw: unknown): string {
   if (issue.code === "invalid_type") {
@@ -70,7 +76,15 @@ function issueMessage(issue: z.core.$ZodIssue, raw: unknown): string {
     return `must be ${want}, got ${describeValue(value)}${quote ? " (put it in quotes)" : ""}`;
   }
   if (issue.code === "unrecognized_keys") {
-    return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    const entry = valueAt(raw, issue.path) as Record<string, unknown> | undefined;
+    const names = issue.keys.filter((k) => SHOWN_KEY.test(k) && entry?.[k] != null).map((k) => `"${k}"`);
+    const hidden = issue.keys.length - names.length;
+    const plural = issue.keys.length > 1 ? "s" : "";
+    if (!hidden) return `unknown key${plural} ${names.join(", ")}`;
+    const why = "not shown: a value written without quotes may have become a key, so quote values";
+    return names.length
+      ? `unknown keys ${names.join(", ")} and ${hidden} more (${why})`
+      : `unknown key${plural} (${why})`;
   }
   return issue.message;
 }
@@ -106,6 +120,18 @@ export function inspectConfigObject(raw: unknown): ConfigInspection {
   return { config: issues.length ? undefined : parsed.data, issues, vms: lenient.vms ?? [] };
 }
 
+/**
+ * yaml's message without the source text some of its messages quote (a scalar, a tag, a block
+ * scalar header, an escape, a directive): that text may be a key.
+ */
+function yamlMessage(error: YAMLError): string {
+  if (error.code === "TAG_RESOLVE_FAILED") return "unresolved tag";
+  if (error.code === "BAD_DQ_ESCAPE") return "invalid escape sequence in a double-quoted string";
+  if (error.code === "BAD_DIRECTIVE") return "invalid directive";
+  // `Unexpected scalar token in YAML stream: "<the scalar>"`, `… extra characters: <the header>`
+  return (error.message.split("\n")[0] ?? "").replace(/(?<=[\w)]): [\s\S]*$/, "");
+}
+
 /** Reads YAML text (JSON is YAML too) and inspects it. Never throws. */
 export function inspectConfig(text: string): ConfigInspection {
   // prettyErrors would quote the offending line, which may hold a key: positions only.
@@ -114,11 +140,21 @@ export function inspectConfig(text: string): ConfigInspection {
   if (doc.errors.length) {
     const issues = doc.errors.map((e) => {
       const at = lines.linePos(e.pos[0]);
-      return { path: `line ${at.line}, column ${at.col}`, message: `YAML syntax error: ${e.message.split("\n")[0]}` };
+      return { path: `line ${at.line}, column ${at.col}`, message: `YAML syntax error: ${yamlMessage(e)}` };
     });
     return { config: undefined, issues, vms: [] };
   }
-  return inspectConfigObject(doc.toJS());
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (error) {
+    // yaml throws on aliases only when it builds the value; its message would name the alias.
+    const message = /resource exhaustion/.test(String(error))
+      ? "YAML aliases expand too much (an alias bomb?)"
+      : "YAML alias without an anchor before it";
+    return { config: undefined, issues: [{ path: "", message }], vms: [] };
+  }
+  return inspectConfigObject(raw);
 }
 
 function checked(inspection: ConfigInspection, source: string): Config {
