@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { AUDIT_FILE, AuditLog } from "./audit/audit-log.js";
 import type { BackoffOptions } from "./backoff.js";
 import type { ServedVm } from "./config.js";
 import { type ConnectionState, EdgeConnection } from "./connection.js";
@@ -121,12 +122,15 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
         log,
       })
     : undefined;
+  const secrets = [options.token, ...options.vms.map((vm) => vm.passphrase ?? "")].filter(Boolean);
+  const audit = new AuditLog({ file: join(dataDir, AUDIT_FILE), log, secrets });
   const jobs = new JobRunner({
     agent: options.name,
     vms: options.vms,
     pool,
     log,
     history,
+    audit,
     send: (message) => connection?.send(message),
     holdMs: options.holdMs,
   });
@@ -175,6 +179,7 @@ export function startAgent(options: StartAgentOptions): AgentHandle {
         await drainJobs(jobs, log, options.shutdownGraceMs);
         jobs.cancelAll(SHUTTING_DOWN);
         await edge.stop();
+        await audit.flush();
         await pool.close();
         await pruning?.stop();
         await history.recorder.flush();

@@ -1,5 +1,6 @@
 /** @module What the job runner is given, and what it keeps about each running job. */
 import { ERROR_CODES, type Message } from "@telecommande/shared";
+import type { AuditLog } from "./audit/audit-log.js";
 import type { ServedVm } from "./config.js";
 import { JobError } from "./errors.js";
 import type { Recorder } from "./history/recorder.js";
@@ -29,6 +30,8 @@ export interface JobRunnerOptions {
   journalMaxBytes?: number;
   /** The history of operations: history jobs read the store, every command is recorded. */
   history?: { store: HistoryStore; recorder: Recorder };
+  /** The audit log: one line per job (per VM of a fan-out), refused ones included. */
+  audit?: AuditLog;
 }
 
 export interface Running {

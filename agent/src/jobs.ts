@@ -5,6 +5,7 @@
  * and what was sent for them is sent again once the edge is back, until it acknowledges.
  */
 import { ERROR_CODES, type Job, type JobKind, type JobResult } from "@telecommande/shared";
+import { resultOutcome } from "./audit/audit-log.js";
 import type { ServedVm } from "./config.js";
 import { JobError, jobTimeoutMessage, toJobError } from "./errors.js";
 import type { JobContext } from "./job-context.js";
@@ -52,6 +53,7 @@ export class JobRunner {
     const { log, send } = this.options;
     if (this.closing) {
       log.warn("job_rejected", { job_id: job.id, code: ERROR_CODES.agentUnavailable, reason: this.closing });
+      this.options.audit?.denied(job, ERROR_CODES.agentUnavailable, this.closing);
       this.emit(job.id, { type: "error", id: job.id, code: ERROR_CODES.agentUnavailable, message: this.closing });
       return;
     }
@@ -61,6 +63,7 @@ export class JobRunner {
       const message = this.running.has(job.id)
         ? `job id "${job.id}" is already running`
         : `job id "${job.id}" already ran and its answer awaits the edge's acknowledgement`;
+      this.options.audit?.denied(job, ERROR_CODES.badMessage, message);
       send({ type: "error", code: ERROR_CODES.badMessage, message });
       return;
     }
@@ -68,6 +71,7 @@ export class JobRunner {
     const vm = "vm" in job ? this.vms.get(job.vm) : undefined;
     if ("vm" in job && !vm) {
       log.warn("job_rejected", { job_id: job.id, vm: job.vm, code: ERROR_CODES.unknownVm });
+      this.options.audit?.denied(job, ERROR_CODES.unknownVm, this.unknownVm(job.vm));
       this.emit(job.id, { type: "error", id: job.id, code: ERROR_CODES.unknownVm, message: this.unknownVm(job.vm) });
       return;
     }
@@ -173,6 +177,7 @@ export class JobRunner {
       chunks: 0,
     };
     this.running.set(job.id, state);
+    const audit = this.options.audit?.begin(job);
     const { signal } = state.controller;
     log.info("job_start", {
       job_id: job.id,
@@ -200,10 +205,12 @@ export class JobRunner {
       if ("result" in outcome) {
         const rc = outcome.result.kind === "exec" ? outcome.result.return_code : undefined;
         ended({ status: "ok", duration_ms, return_code: rc });
+        audit?.end(resultOutcome(outcome.result), duration_ms);
         this.answer(job.id, state, { type: "result", id: job.id, chunks: state.chunks, result: outcome.result });
       } else {
         const { code, message } = outcome.error;
         ended({ status: code, duration_ms, error: message });
+        audit?.end({ code, message }, duration_ms);
         this.answer(job.id, state, { type: "error", id: job.id, code, message });
       }
     };
@@ -242,6 +249,7 @@ export class JobRunner {
       vmDone: (name, outcome) => {
         if (!canSend()) return false;
         this.emit(job.id, { type: "vm_result", id: job.id, vm: name, outcome });
+        audit?.vm(name, outcome);
         return true;
       },
       memo: (name) => this.memos.get(name) ?? (this.memos.set(name, new Map()).get(name) as Map<string, string>),

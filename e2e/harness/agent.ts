@@ -28,6 +28,8 @@ export interface AgentEvent {
 export interface Agent {
   readonly pid: number | undefined;
   readonly running: boolean;
+  /** When the current process was spawned (epoch ms), to time a start or a restart. */
+  readonly launchedAt: number;
   /** Every JSON event seen, across restarts, in order. */
   readonly events: readonly AgentEvent[];
   /** The position in `events` now: pass it to waitForEvent to see only later events. */
@@ -51,9 +53,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const events: AgentEvent[] = [];
   let proc: ManagedProcess | undefined;
   let startMark = 0;
+  let launchedAt = 0;
 
   const launch = () => {
     startMark = events.length;
+    launchedAt = Date.now();
     proc = new ManagedProcess(
       "agent",
       process.execPath,
@@ -127,6 +131,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     },
     get running() {
       return proc?.running ?? false;
+    },
+    get launchedAt() {
+      return launchedAt;
     },
     events,
     mark: () => events.length,

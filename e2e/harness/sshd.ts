@@ -44,6 +44,8 @@ export interface Sshd {
   clientKey: string;
   dir: string;
   logTail(): string;
+  /** Kills the daemon and its sessions, starts it again on the same port; `newHostKey` changes its host key. */
+  restart(options?: { newHostKey?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -115,50 +117,33 @@ export function ensureTestUser(): { uid: number; gid: number } {
   return ids;
 }
 
-/** PIDs of every live process under `rootPid` (not including it). */
-function descendantsOf(rootPid: number): number[] {
+/**
+ * Kills this run's SSH sessions and whatever they left behind (e.g. an orphaned `sleep 30`):
+ * every process under the listener, and every one carrying the run's environment tag.
+ */
+function killSessions(listenerPid: number | undefined, runId: string): void {
+  const tag = `TLC_E2E_RUN=${runId}`;
   const children = new Map<number, number[]>();
+  const pids = new Set<number>();
   for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (!/^\d+$/.test(entry) || pid === process.pid) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(entry));
-      children.set(ppid, list);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+      if (readFileSync(`/proc/${entry}/environ`, "latin1").split("\0").includes(tag)) pids.add(pid);
     } catch {
-      // the process ended while we looked
+      // the process ended while we looked, or is a kernel thread
     }
   }
-  const out: number[] = [];
-  const queue = [rootPid];
+  const queue = listenerPid ? [listenerPid] : [];
   while (queue.length) {
     for (const child of children.get(queue.shift() as number) ?? []) {
-      out.push(child);
+      pids.add(child);
       queue.push(child);
     }
   }
-  return out;
-}
-
-/** PIDs of processes started by this run's sshd sessions, found by their environment tag. */
-function taggedProcesses(runId: string): number[] {
-  const tag = `TLC_E2E_RUN=${runId}`;
-  const out: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, "latin1").split("\0").includes(tag)) out.push(Number(entry));
-    } catch {
-      // gone, or a kernel thread
-    }
-  }
-  return out;
-}
-
-/** Kills this run's SSH sessions and whatever they left behind (e.g. an orphaned `sleep 30`). */
-function killSessions(listenerPid: number | undefined, runId: string): void {
-  const pids = new Set([...(listenerPid ? descendantsOf(listenerPid) : []), ...taggedProcesses(runId)]);
   for (const pid of pids) {
     try {
       process.kill(pid, "SIGKILL");
@@ -203,6 +188,31 @@ function sshdConfig(dir: string, port: number, hosts: string[], runId: string, l
   ].join("\n");
 }
 
+/** (Re)generates the host key in `dir`; its public key line, `ssh-ed25519 AAAA...`. */
+function makeHostKey(dir: string): string {
+  for (const file of ["host_ed25519", "host_ed25519.pub"]) rmSync(`${dir}/${file}`, { force: true });
+  run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "tlc-e2e-host", "-f", `${dir}/host_ed25519`]);
+  return readFileSync(`${dir}/host_ed25519.pub`, "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+}
+
+/** Runs `sshd -D` on `port` until every address shows a banner; stopped again when it cannot start. */
+async function launch(dir: string, port: number, hosts: string[], runId: string, limits: SshdLimits) {
+  const cfg = `${dir}/sshd_config`;
+  writeFileSync(cfg, sshdConfig(dir, port, hosts, runId, limits), { mode: 0o644 });
+  execFileSync(SSHD_PATH, ["-t", "-f", cfg], { stdio: ["ignore", "ignore", "pipe"] });
+  const proc = new ManagedProcess("sshd", SSHD_PATH, ["-D", "-e", "-f", cfg], { logFile: `${dir}/sshd.log` });
+  const banner = (host: string) => async () => (await readSshBanner(host, port)).startsWith("SSH-2.0-");
+  const banners = hosts.map((host) => waitFor(`sshd banner on ${host}:${port}`, banner(host), 10_000));
+  const outcome = await Promise.race([
+    Promise.all(banners).then(() => "ready" as const),
+    proc.exited.then(() => "exited" as const),
+  ]).catch((error: Error) => error);
+  if (outcome === "ready") return proc;
+  await proc.stop();
+  const why = outcome instanceof Error ? outcome.message : `sshd exited during startup (port ${port})`;
+  throw Object.assign(withTail(why, proc), { inUse: /Address already in use|Bind to port/i.test(proc.logTail()) });
+}
+
 /** Starts sshd in `dir` (created if needed). Rejects with the sshd log when it cannot start. */
 export async function startSshd(
   dir: string,
@@ -215,9 +225,8 @@ export async function startSshd(
   if (!existsSync("/run/sshd")) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
 
   const runId = randomBytes(6).toString("hex");
-  run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "tlc-e2e-host", "-f", `${dir}/host_ed25519`]);
+  const hostPublicKey = makeHostKey(dir);
   run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "tlc-e2e-client", "-f", `${dir}/client_ed25519`]);
-  const hostPublicKey = readFileSync(`${dir}/host_ed25519.pub`, "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
   const clientPublic = readFileSync(`${dir}/client_ed25519.pub`, "utf8");
   // sshd reads authorized_keys as the target user: it must be readable by tlc-e2e.
   writeFileSync(`${dir}/authorized_keys`, clientPublic, { mode: 0o644 });
@@ -238,47 +247,27 @@ export async function startSshd(
     killSessions(proc?.pid, runId);
     rmSync(runDir, { recursive: true, force: true });
   });
-  const cleanup = async () => {
+  const halt = async () => {
     killSessions(proc?.pid, runId);
     await proc?.stop();
     killSessions(undefined, runId);
+  };
+  const cleanup = async () => {
+    await halt();
     rmSync(runDir, { recursive: true, force: true });
     unregister();
   };
 
   try {
     let port = 0;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; !proc; attempt++) {
       port = await freePort(hosts[0]);
-      const cfg = `${dir}/sshd_config`;
-      writeFileSync(cfg, sshdConfig(dir, port, hosts, runId, limits), { mode: 0o644 });
-      execFileSync(SSHD_PATH, ["-t", "-f", cfg], { stdio: ["ignore", "ignore", "pipe"] });
-      proc = new ManagedProcess("sshd", SSHD_PATH, ["-D", "-e", "-f", cfg], { logFile: `${dir}/sshd.log` });
-      const started = proc;
-      const ready = Promise.all(
-        hosts.map((host) =>
-          waitFor(
-            `sshd banner on ${host}:${port}`,
-            async () => (await readSshBanner(host, port)).startsWith("SSH-2.0-"),
-            10_000,
-          ),
-        ),
-      );
-      const outcome = await Promise.race([
-        ready.then(() => "ready" as const),
-        started.exited.then(() => "exited" as const),
-      ]);
-      if (outcome === "ready") break;
-      const tail = started.logTail();
-      await started.stop();
-      if (attempt < 3 && /Address already in use|Bind to port/i.test(tail)) {
-        await sleep(50);
-        continue;
-      }
-      throw withTail(`sshd exited during startup (port ${port})`, started);
+      proc = await launch(dir, port, hosts, runId, limits).catch(async (error: Error & { inUse?: boolean }) => {
+        if (!(attempt < 3 && error.inUse)) throw error;
+        return sleep(50).then(() => undefined);
+      });
     }
-    const listener = proc;
-    return {
+    const sshd: Sshd = {
       port,
       hosts,
       user: TEST_USER,
@@ -290,9 +279,18 @@ export async function startSshd(
       clientKeyPath: `${dir}/client_ed25519`,
       clientKey: readFileSync(`${dir}/client_ed25519`, "utf8"),
       dir,
-      logTail: () => listener.logTail(),
+      logTail: () => proc?.logTail() ?? "",
+      restart: async ({ newHostKey = false } = {}) => {
+        await halt();
+        if (newHostKey) {
+          sshd.hostPublicKey = makeHostKey(dir);
+          sshd.hostKeyFingerprint = fingerprintOf(sshd.hostPublicKey);
+        }
+        proc = await launch(dir, port, hosts, runId, limits);
+      },
       stop: cleanup,
     };
+    return sshd;
   } catch (error) {
     await cleanup();
     throw error;

@@ -6,8 +6,25 @@
  * the answer has one); any other refusal ends the call at once with a clear error. The
  * SDK's own retries stay off so one policy decides.
  */
-import { Mistral } from "@mistralai/mistralai";
-import { ConnectionError, MistralError, RequestTimeoutError } from "@mistralai/mistralai/models/errors";
+import type { Mistral } from "@mistralai/mistralai";
+import { answerMessage, retryAfterMs } from "./mistral-answers.js";
+
+/**
+ * The SDK, loaded on first use: importing it costs about a second (two under tsx), which
+ * every agent start would pay even without MISTRAL_API_KEY.
+ */
+type Sdk = {
+  Mistral: typeof import("@mistralai/mistralai").Mistral;
+  errors: typeof import("@mistralai/mistralai/models/errors");
+};
+let sdk: Promise<Sdk> | undefined;
+function loadSdk(): Promise<Sdk> {
+  sdk ??= Promise.all([import("@mistralai/mistralai"), import("@mistralai/mistralai/models/errors")]).then(
+    ([main, errors]) => ({ Mistral: main.Mistral, errors }),
+  );
+  return sdk;
+}
+
 import type { Embedder } from "./embedder.js";
 
 export const MISTRAL_MODEL = "mistral-embed";
@@ -93,27 +110,6 @@ export function batchesOf(texts: readonly string[]): string[][] {
   return batches;
 }
 
-/** `Retry-After` in milliseconds: seconds, or an HTTP date. */
-function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
-  const value = headers?.get("retry-after")?.trim();
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/** The `message` (or `detail`) of an error answer's JSON body, else the body itself, shortened. */
-function answerMessage(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { message?: unknown; detail?: unknown };
-    const message = parsed.message ?? parsed.detail;
-    if (message !== undefined) return typeof message === "string" ? message : JSON.stringify(message);
-  } catch {
-    // Not JSON: the text as it came.
-  }
-  return body.length > 300 ? `${body.slice(0, 300)}…` : body;
-}
-
 type Attempt = { retry: true; delayMs?: number; reason: string } | { retry: false; error: Error };
 
 export class MistralEmbedder implements Embedder {
@@ -121,7 +117,9 @@ export class MistralEmbedder implements Embedder {
   readonly dimension = MISTRAL_DIMENSION;
   // No minScore: mistral-embed gives unrelated texts clearly positive cosines, and no
   // threshold has been measured on the history yet; the nearest operations are answered.
-  private readonly client: Mistral;
+  private client: Promise<{ client: Mistral; errors: Sdk["errors"] }> | undefined;
+  private readonly timeoutMs: number;
+  private readonly serverURL: string | undefined;
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
@@ -129,16 +127,25 @@ export class MistralEmbedder implements Embedder {
 
   constructor(options: MistralEmbedderOptions) {
     this.apiKey = options.apiKey;
-    this.client = new Mistral({
-      apiKey: options.apiKey,
-      ...(options.serverURL ? { serverURL: options.serverURL } : {}),
-      // Tries are this class's: the SDK's would multiply them and ignore Retry-After's cap.
-      retryConfig: { strategy: "none" },
-      timeoutMs: options.timeoutMs ?? 60_000,
-    });
+    this.serverURL = options.serverURL;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.sleep = options.sleep ?? sleepFor;
     this.random = options.random ?? Math.random;
+  }
+
+  private sdkClient() {
+    this.client ??= loadSdk().then(({ Mistral, errors }) => ({
+      client: new Mistral({
+        apiKey: this.apiKey,
+        ...(this.serverURL ? { serverURL: this.serverURL } : {}),
+        // Tries are this class's: the SDK's would multiply them and ignore Retry-After's cap.
+        retryConfig: { strategy: "none" },
+        timeoutMs: this.timeoutMs,
+      }),
+      errors,
+    }));
+    return this.client;
   }
 
   /** One when MISTRAL_API_KEY is set (MISTRAL_SERVER_URL for another address), else null. */
@@ -182,13 +189,14 @@ export class MistralEmbedder implements Embedder {
   /** One request, tried again on 429, 5xx and network errors. */
   private async request(texts: string[]): Promise<number[][]> {
     let last = "";
+    const { client, errors } = await this.sdkClient();
     for (let attempt = 0; attempt < this.retry.attempts; attempt++) {
       let outcome: Attempt;
       try {
-        const response = await this.client.embeddings.create({ model: MISTRAL_MODEL, inputs: texts });
+        const response = await client.embeddings.create({ model: MISTRAL_MODEL, inputs: texts });
         return this.vectorsFrom(response.data, texts.length);
       } catch (err) {
-        outcome = this.classify(err);
+        outcome = this.classify(err, errors);
       }
       if (!outcome.retry) throw outcome.error;
       last = outcome.reason;
@@ -207,7 +215,7 @@ export class MistralEmbedder implements Embedder {
     );
   }
 
-  private classify(err: unknown): Attempt {
+  private classify(err: unknown, { ConnectionError, MistralError, RequestTimeoutError }: Sdk["errors"]): Attempt {
     if (err instanceof MistralError) {
       const status = err.statusCode;
       const message = this.hidden(answerMessage(err.body));

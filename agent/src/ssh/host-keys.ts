@@ -171,5 +171,7 @@ export function mismatchMessage(vm: HostIdentity, decision: Extract<HostKeyDecis
   if (decision.source === "revoked") {
     return `host key for ${where} is marked @revoked in ${decision.file}: got ${decision.got}; refusing to connect`;
   }
-  return `host key for ${where} does not match the pinned key: expected ${decision.expected}, got ${decision.got}; refusing to connect`;
+  const against =
+    decision.source === "pinned" ? "the pinned key" : `the key recorded in ${decision.file ?? "known_hosts"}`;
+  return `host key for ${where} does not match ${against}: expected ${decision.expected}, got ${decision.got}; refusing to connect`;
 }

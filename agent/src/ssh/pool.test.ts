@@ -156,7 +156,7 @@ describe("host keys on a real connection", () => {
       expect(final).toMatchObject({
         type: "error",
         code: "host_key_mismatch",
-        message: `host key for vm1 (127.0.0.1:${port}) does not match the pinned key: expected ${original.hostKey.fingerprint}, got ${replaced.hostKey.fingerprint}; refusing to connect`,
+        message: `host key for vm1 (127.0.0.1:${port}) does not match the key recorded in ${join(h.dataDir, "known_hosts")}: expected ${original.hostKey.fingerprint}, got ${replaced.hostKey.fingerprint}; refusing to connect`,
       });
       expect(replaced.execs).toEqual([]);
     } finally {

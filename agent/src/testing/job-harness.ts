@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Job, Message } from "@telecommande/shared";
+import type { AuditLog } from "../audit/audit-log.js";
 import type { ServedVm } from "../config.js";
 import { JobRunner } from "../jobs.js";
-import { createLogger } from "../log.js";
+import { createLogger, type Logger } from "../log.js";
 import { HostKeyStore } from "../ssh/host-keys.js";
 import { SshPool } from "../ssh/pool.js";
 
@@ -56,6 +57,8 @@ export function createHarness(
     holdMs?: number;
     journalMaxBytes?: number;
     maxWaitingPerVm?: number;
+    /** Built with the harness's logger, so its lines and failures land in `logs`. */
+    audit?: (log: Logger) => AuditLog;
   } = {},
 ): Harness {
   const dataDir = mkdtempSync(join(tmpdir(), "tc-jobs-"));
@@ -65,6 +68,7 @@ export function createHarness(
   const logs: Record<string, unknown>[] = [];
   const waiters = new Map<string, (m: Final) => void>();
   const log = createLogger({ agent: "test", level: "debug", sink: (l) => logs.push(JSON.parse(l)) });
+  const audit = options.audit?.(log);
   const pool = new SshPool({
     hostKeys: new HostKeyStore({ ownFile: join(dataDir, "known_hosts") }),
     log,
@@ -83,6 +87,7 @@ export function createHarness(
     limitBytes: options.limitBytes,
     holdMs: options.holdMs,
     journalMaxBytes: options.journalMaxBytes,
+    audit,
     send: (m) => {
       if (!online) {
         lost.push(m);
@@ -121,6 +126,7 @@ export function createHarness(
     async close() {
       runner.cancelAll("test over");
       await pool.close();
+      await audit?.flush();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
