@@ -22,7 +22,8 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { CONFIG_YAML: TEST_CONFIG, AGENT_TOKEN } },
+            // A small hub memory bound, so the test of that bound stays quick.
+            miniflare: { bindings: { CONFIG_YAML: TEST_CONFIG, AGENT_TOKEN, HUB_MAX_ANSWER_BYTES: "1048576" } },
           }),
         ],
         test: {

@@ -21,14 +21,23 @@ export function median(values: number[]): number {
 export interface Summary {
   p50: number;
   p95: number;
+  p99: number;
   mean: number;
   min: number;
+  max: number;
 }
 
 export function summarize(samples: number[]): Summary {
   const sorted = [...samples].sort((a, b) => a - b);
   const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), mean, min: sorted[0] ?? Number.NaN };
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    mean,
+    min: sorted[0] ?? Number.NaN,
+    max: sorted.at(-1) ?? Number.NaN,
+  };
 }
 
 export interface Run<W extends string> {

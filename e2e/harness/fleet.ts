@@ -4,7 +4,7 @@
  * Produces the full config for the agent and the edge's key-free view.
  */
 import { randomBytes } from "node:crypto";
-import { type Config, edgeView, sha256Hex } from "@telecommande/shared";
+import { type Config, edgeView, type Group, sha256Hex } from "@telecommande/shared";
 import type { Sshd } from "./sshd.js";
 
 export const AGENT_NAME = "default";
@@ -47,7 +47,8 @@ export interface Fleet {
 /** More VMs for a test (a fleet of many hosts), in groups that admin may use. */
 export interface ExtraVms {
   vms: Config["vms"];
-  groups: { name: string; vms: string[] }[];
+  /** With policy fields (read_only, allow, deny, confirm) when a test needs them. */
+  groups: Group[];
   /** Agents beside "default", for VMs that name them. */
   agents?: { name: string; token_sha256: string }[];
 }

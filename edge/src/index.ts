@@ -1,5 +1,6 @@
-/** @module Worker entry: the Hono app and the AgentHub Durable Object class. */
+/** @module Worker entry: the Hono app and the Durable Object classes (AgentHub, ConfirmNonces). */
 import { app } from "./app.js";
 
 export { AgentHub } from "./hub/agent-hub.js";
+export { ConfirmNonces } from "./policy/nonce-store.js";
 export default app;

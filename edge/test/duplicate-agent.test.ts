@@ -34,6 +34,14 @@ describe("two agents with one name", () => {
     expect(first.closed).toBeUndefined();
   });
 
+  it("does not let a newcomer without an instance id knock a live agent off", async () => {
+    const first = await connectReady([], "process-a");
+    const { agent: anonymous } = await connect();
+    if (!anonymous) throw new Error("the upgrade itself must succeed");
+    expect((await anonymous.untilClosed()).code).toBe(CLOSE_DUPLICATE_AGENT);
+    expect(first.closed).toBeUndefined();
+  });
+
   it("lets the same process reconnect, replacing its stale socket", async () => {
     const first = await connectReady([], "process-a");
     const again = await connectReady([], "process-a");

@@ -8,7 +8,8 @@ import { connectReady, execResult } from "./fake-agent.js";
 import { mcpClient, textOf } from "./fixtures.js";
 
 describe("work limits", () => {
-  it("refuses a caller's job beyond its limit with busy, and serves other callers", async () => {
+  // Hundreds of concurrent MCP calls through workerd: more than the default 5 s on a loaded machine.
+  it("refuses a caller's job beyond its limit with busy, and serves other callers", { timeout: 60_000 }, async () => {
     const agent = await connectReady();
     const alice = await mcpClient("Bearer alice-key");
     const calls = Array.from({ length: MAX_JOBS_PER_CALLER }, (_, i) =>
@@ -43,5 +44,32 @@ describe("work limits", () => {
     const next = await agent.next("job");
     agent.send({ type: "result", id: next.id, chunks: 0, result: execResult("again\n") });
     expect((await again).structuredContent).toMatchObject({ stdout: "again\n" });
+  });
+
+  it("refuses new jobs while the hub holds its most answer bytes, and takes them again once they go out", async () => {
+    // The edge tests run with HUB_MAX_ANSWER_BYTES at 1 MiB (vitest.config.ts).
+    {
+      const agent = await connectReady();
+      const alice = await mcpClient("Bearer alice-key");
+      const big = alice.callTool({ name: "ssh_run_command", arguments: { vm_name: "vm1", command: "cat big" } });
+      const job = await agent.next("job");
+      // 1.2 MB of output arrives; its result has not yet.
+      for (let seq = 0; seq < 5; seq++) {
+        agent.send({ type: "progress", id: job.id, seq, stream: "stdout", data: "x".repeat(240_000) });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      const bob = await mcpClient("Bearer bob-key");
+      const refused = await bob.callTool({ name: "ssh_run_command", arguments: { vm_name: "vm3", command: "id" } });
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toBe(
+        'ssh_run_command on vm3 failed: agent "default" is busy: 1 MiB of answers in flight, the most its hub holds; retry in a few seconds',
+      );
+      agent.send({ type: "result", id: job.id, chunks: 5, result: execResult("") });
+      expect(((await big).structuredContent as { stdout: string }).stdout).toHaveLength(1_200_000);
+      const again = bob.callTool({ name: "ssh_run_command", arguments: { vm_name: "vm3", command: "id" } });
+      const next = await agent.next("job");
+      agent.send({ type: "result", id: next.id, chunks: 0, result: execResult("bob\n") });
+      expect((await again).structuredContent).toMatchObject({ stdout: "bob\n" });
+    }
   });
 });

@@ -3,6 +3,7 @@
  * which agent serves it, and the hashes that authenticate callers and agents.
  */
 import { agentOf, type Config, edgeView, permissionsEnabled } from "@telecommande/shared";
+import { buildFleetPolicy, type FleetPolicy } from "../policy/fleet-policy.js";
 
 export interface EdgeVm {
   name: string;
@@ -33,6 +34,8 @@ export interface EdgeConfig {
   users: EdgeUser[];
   /** Undefined when the config lists no agents: the AGENT_TOKEN secret then names "default". */
   agents: EdgeAgent[] | undefined;
+  /** Group rules and sudo, checked before dispatch (see policy/). */
+  policy: FleetPolicy;
 }
 
 /** Builds the edge view. Private keys are dropped here, before anything else sees the config. */
@@ -55,5 +58,5 @@ export async function buildEdgeConfig(config: Config): Promise<EdgeConfig> {
       tokenHash,
     })),
   );
-  return { permissions: permissionsEnabled(safe), vms, groups, users, agents };
+  return { permissions: permissionsEnabled(safe), vms, groups, users, agents, policy: buildFleetPolicy(safe) };
 }

@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { EdgeEnv } from "../env.js";
 import { EdgeConfigError, fetchLimits, loadEdgeConfig } from "./source.js";
 
-const base = { ALLOWED_HOSTS: "", ALLOWED_ORIGINS: "", AGENT_HUB: {} as DurableObjectNamespace };
+const base = {
+  ALLOWED_HOSTS: "",
+  ALLOWED_ORIGINS: "",
+  AGENT_HUB: {} as EdgeEnv["AGENT_HUB"],
+  CALLS_PER_KEY: {} as RateLimit,
+};
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -3,7 +3,8 @@
  * replaces its stale socket; a second process started under the same name is refused while
  * the first still heartbeats, so two agents never knock each other off in a loop (each
  * replacement used to kill the other's jobs). Agents say which process they are in the
- * AGENT_INSTANCE_HEADER of their connect request; one without it is taken as a reconnect.
+ * AGENT_INSTANCE_HEADER of their connect request. A socket without it (an agent older than
+ * the header) is replaced by any newcomer, as before.
  */
 import { HEARTBEAT_MS } from "@telecommande/shared";
 import { attachment } from "./sockets.js";
@@ -23,7 +24,9 @@ export function admit(
   for (const ws of sockets) {
     const att = attachment(ws);
     const live = ws.readyState === WebSocket.OPEN && att?.ready === true && now - lastSeen(ws) <= 3 * HEARTBEAT_MS;
-    if (live && instance && att?.instance && att.instance !== instance) {
+    // A newcomer that names no instance is not taken for the live process either: anyone
+    // holding the token could otherwise knock the real agent off by leaving the header out.
+    if (live && att?.instance && att.instance !== instance) {
       // A close reason is at most 123 bytes: keep it short and whole.
       return { ok: false, reason: `agent "${agent.slice(0, 40)}" is already connected from another process` };
     }

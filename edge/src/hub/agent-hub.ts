@@ -22,7 +22,7 @@ import { admit } from "./admission.js";
 import { type BackgroundStart, type JobPart, partOf, startRecord } from "./background.js";
 import { JobStore } from "./job-store.js";
 import { JobTable, lostOutcome, notBack } from "./job-table.js";
-import { overLimit } from "./limits.js";
+import { hubMaxBytes, overLimit } from "./limits.js";
 import { failure, type JobOutcome, type JobSpec, type JobWatcher } from "./outcome.js";
 import { jobDeadlineMs, newPending } from "./pending.js";
 import { type Attachment, attachment, send } from "./sockets.js";
@@ -38,10 +38,13 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   private readonly lastSeen = new WeakMap<WebSocket, number>();
   private readonly store: JobStore;
   private watchdog: ReturnType<typeof setInterval> | undefined;
+  /** Answer bytes this hub holds for jobs in flight, at most. */
+  private readonly maxBytes: number;
 
   constructor(ctx: DurableObjectState, env: EdgeEnv) {
     super(ctx, env);
     this.store = new JobStore(ctx.storage.sql);
+    this.maxBytes = hubMaxBytes(env.HUB_MAX_ANSWER_BYTES);
     this.jobs = new JobTable(this.store, () => {
       if (this.watchdog) clearInterval(this.watchdog);
       this.watchdog = undefined;
@@ -133,7 +136,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   async runJob(agent: string, spec: JobSpec, watch?: JobWatcher, call?: string): Promise<JobOutcome> {
     const ws = this.readySocket();
     if (!ws) return failure("agent_unavailable", `agent "${agent}" is not connected`);
-    const refused = overLimit(agent, spec.caller, this.jobs.inFlight(spec.caller));
+    const refused = overLimit(agent, spec.caller, this.jobs.inFlight(spec.caller), this.maxBytes);
     if (refused) return refused;
     const id = crypto.randomUUID();
     const deadline = jobDeadlineMs(spec);
@@ -155,7 +158,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   /** RPC: start a background job; null once it runs, else why it could not start (also recorded). */
   async startJob(agent: string, spec: JobSpec, start: BackgroundStart): Promise<JobOutcome | null> {
     const ws = this.readySocket();
-    const refused = ws && overLimit(agent, spec.caller, this.jobs.inFlight(spec.caller));
+    const refused = ws && overLimit(agent, spec.caller, this.jobs.inFlight(spec.caller), this.maxBytes);
     if (refused) return refused;
     this.store.prune(Date.now());
     const { record, refusal } = startRecord(this.store, agent, spec, start, ws ? attachment(ws)?.conn : undefined);

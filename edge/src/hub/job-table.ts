@@ -25,6 +25,8 @@ export function notBack(why: string): string {
 
 export class JobTable {
   private readonly pending = new Map<string, Pending>();
+  /** Answer bytes held for all jobs in flight. */
+  private bytesHeld = 0;
 
   /** `onIdle`: the last job was settled. */
   constructor(
@@ -37,10 +39,16 @@ export class JobTable {
   }
 
   /** Jobs in flight, all and those of `caller`. */
-  inFlight(caller: string): { total: number; ofCaller: number } {
+  inFlight(caller: string): { total: number; ofCaller: number; bytes: number } {
     let ofCaller = 0;
     for (const job of this.pending.values()) if (job.caller === caller) ofCaller++;
-    return { total: this.pending.size, ofCaller };
+    return { total: this.pending.size, ofCaller, bytes: this.bytesHeld };
+  }
+
+  /** Counts a piece's size against the hub's memory until its job is settled. */
+  private hold(job: Pending, bytes: number): void {
+    job.bytes = (job.bytes ?? 0) + bytes;
+    this.bytesHeld += bytes;
   }
 
   entries(): [string, Pending][] {
@@ -72,11 +80,13 @@ export class JobTable {
       case "progress":
         if (job.chunks.has(msg.seq)) return;
         job.chunks.set(msg.seq, { stream: msg.stream, data: msg.data });
+        this.hold(job, msg.data.length);
         if (job.stored) this.store.addChunk(id, msg.seq, msg.stream, msg.data);
         break;
       case "vm_result":
         if (job.vms.has(msg.vm)) return;
         job.vms.set(msg.vm, msg.outcome);
+        this.hold(job, msg.outcome.ok ? msg.outcome.result.stdout.length + msg.outcome.result.stderr.length : 0);
         if (job.stored) this.store.addVm(id, msg.vm, msg.outcome);
         tell(job.watch, { kind: "vm", vm: msg.vm, ok: msg.outcome.ok, done: job.vms.size, total: job.total });
         break;
@@ -86,6 +96,7 @@ export class JobTable {
         return;
       case "result":
         job.final = { result: msg.result, chunks: msg.chunks };
+        this.hold(job, msg.result.kind === "exec" ? msg.result.stdout.length + msg.result.stderr.length : 0);
         if (job.stored) this.store.setFinal(id, job.final);
         break;
       case "error":
@@ -124,6 +135,7 @@ export class JobTable {
     if (job.lateTimer) clearTimeout(job.lateTimer);
     if (job.graceTimer) clearTimeout(job.graceTimer);
     this.pending.delete(id);
+    this.bytesHeld -= job.bytes ?? 0;
     // The store keeps the result as the agent sent it; the output stays in its chunk rows.
     if (job.stored) {
       this.store.end(id, outcome.ok && job.final ? { ok: true, result: job.final.result } : outcome, Date.now());

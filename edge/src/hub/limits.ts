@@ -7,22 +7,43 @@
 import { failure, type JobOutcome } from "./outcome.js";
 
 /** Jobs in flight on one agent, calls and background jobs together. */
-export const MAX_JOBS_PER_AGENT = 1_000;
+export const MAX_JOBS_PER_AGENT = 2_000;
 /** Jobs in flight for one caller on one agent. */
-export const MAX_JOBS_PER_CALLER = 200;
+export const MAX_JOBS_PER_CALLER = 500;
+
+/**
+ * Answer bytes (output chunks, VM outcomes, results) a hub holds for jobs in flight. A
+ * Durable Object has 128 MB; past this new jobs wait for the held answers to go out. The
+ * Worker var HUB_MAX_ANSWER_BYTES changes it.
+ */
+export const DEFAULT_HUB_MAX_BYTES = 64 * 1024 * 1024;
+
+export function hubMaxBytes(setting: string | undefined): number {
+  const n = Number(setting);
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_HUB_MAX_BYTES;
+}
 
 export interface InFlight {
   total: number;
   /** Jobs in flight for the caller of the new job. */
   ofCaller: number;
+  /** Answer bytes held for jobs in flight. */
+  bytes: number;
 }
 
 /** Null when the job may start, else the `busy` refusal that names the limit. */
-export function overLimit(agent: string, caller: string, now: InFlight): JobOutcome | null {
+export function overLimit(agent: string, caller: string, now: InFlight, maxBytes: number): JobOutcome | null {
   if (now.total >= MAX_JOBS_PER_AGENT) {
     return failure(
       "busy",
       `agent "${agent}" is busy: ${now.total} jobs in flight, the most it takes (${MAX_JOBS_PER_AGENT}); retry in a few seconds`,
+    );
+  }
+  if (now.bytes >= maxBytes) {
+    const mib = (now.bytes / 1_048_576).toFixed(0);
+    return failure(
+      "busy",
+      `agent "${agent}" is busy: ${mib} MiB of answers in flight, the most its hub holds; retry in a few seconds`,
     );
   }
   if (now.ofCaller >= MAX_JOBS_PER_CALLER) {

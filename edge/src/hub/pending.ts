@@ -31,6 +31,8 @@ export interface Pending {
   total: number;
   /** Someone watching the job: hears its tail and each VM done. */
   watch?: JobWatcher;
+  /** Answer bytes held for it (chunks, VM outcomes, result), counted against the hub's memory. */
+  bytes?: number;
   /** The MCP user it runs for: the hub bounds each caller's jobs in flight. */
   caller?: string;
   /** The MCP call it serves (see callKey): a cancellation of that call ends it. */

@@ -16,6 +16,7 @@ import { loadEdgeConfig } from "../config/source.js";
 import type { EdgeEnv } from "../env.js";
 import { hostGuard } from "../http/host-guard.js";
 import { jsonRpcError } from "../http/json-rpc.js";
+import { overRate, RATE_LIMITED, RATE_PERIOD_S } from "../http/rate-limit.js";
 import { agentNames, callKey, cancelCall, hubJobs, hubRunner } from "../hub/dispatch.js";
 import { log } from "../log.js";
 import { cancelledRequests, toolCallIds, wantsProgress } from "./rpc-body.js";
@@ -55,6 +56,12 @@ mcpRoute.post("/mcp", async (c) => {
   } catch {
     return c.json(jsonRpcError(-32700, "Parse error: the body is not valid JSON"), 400);
   }
+  const calls = toolCallIds(body);
+  if (calls.length && (await overRate(c.env.CALLS_PER_KEY, caller.name))) {
+    log("warn", "rate_limited", { caller: caller.name, calls: calls.length });
+    c.header("Retry-After", String(RATE_PERIOD_S));
+    return c.json(jsonRpcError(-32000, RATE_LIMITED), 429);
+  }
   const agents = agentNames(config.agents);
   const server = createServer({ config, caller, runJob: hubRunner(c.env), jobs: hubJobs(c.env, agents) });
   // A client's notifications/cancelled comes on its own request, to a fresh server that runs
@@ -65,7 +72,6 @@ mcpRoute.post("/mcp", async (c) => {
   // A client that closes the stream of a call cancels it (the protocol's 2026-07-28
   // revision): the runtime aborts the request's signal when the client goes away before
   // the answer is complete (flag enable_request_signal); a complete answer never aborts it.
-  const calls = toolCallIds(body);
   if (calls.length) {
     c.req.raw.signal.addEventListener(
       "abort",

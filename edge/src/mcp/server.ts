@@ -1,11 +1,14 @@
 /**
  * @module createServer: one MCP server with every tool of the shared table, built per
- * request (stateless). Registration is a loop: a tool is its table entry plus its handler.
+ * request (stateless). Registration is a loop: a tool is its table entry plus its handler,
+ * and every call passes the policy gate first and leaves one audit line after.
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { TOOLS } from "@telecommande/shared";
+import { audit } from "../audit.js";
 import { callKey } from "../hub/dispatch.js";
+import { policyGate } from "../policy/gate.js";
 import type { ToolDeps } from "./deps.js";
 import { type CallExtra, progressFor } from "./progress.js";
 import type { CallContext } from "./tool-handler.js";
@@ -35,11 +38,29 @@ export function createServer(deps: ToolDeps): McpServer {
         outputSchema: tool.output,
         annotations: tool.annotations,
       },
-      (args: unknown, extra: CallExtra) => {
+      async (args: unknown, extra: CallExtra) => {
+        const startedAt = Date.now();
+        const input = (args ?? {}) as Record<string, unknown>;
+        const gate = await policyGate(tool.name, input, deps);
+        const record = {
+          ...{ tool: tool.name, caller: deps.caller.name, startedAt, requestId: extra.requestId, args: input },
+          ...{ vms: gate.vms, decision: gate.decision, reason: gate.reason },
+        };
+        if (gate.decision !== "allow") {
+          audit({ ...record, result: gate.result });
+          return gate.result;
+        }
         // Jobs of this call carry its key, so a cancellation (its own request) finds them.
         const call = callKey(deps.caller.name, extra.requestId);
         const callDeps: ToolDeps = { ...deps, runJob: (agent, spec, watch) => deps.runJob(agent, spec, watch, call) };
-        return handler(args, callDeps, { progress: progressFor(extra) });
+        try {
+          const result = await handler(gate.args, callDeps, { progress: progressFor(extra) });
+          audit({ ...record, result });
+          return result;
+        } catch (e) {
+          audit({ ...record, result: undefined, threw: (e as Error).name });
+          throw e;
+        }
       },
     );
   }

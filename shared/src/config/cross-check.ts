@@ -57,7 +57,8 @@ function viewOf<S extends z.ZodObject>(
 function listOf<S extends z.ZodObject>(schema: S, raw: unknown, key: string) {
   if (raw === undefined) return undefined;
   if (!Array.isArray(raw)) return null;
-  return raw.flatMap((item, i) => (isMapping(item) ? [viewOf(schema, item, `${key}[${i}]`, i)] : []));
+  // A copy: a list from a JS caller may carry its own `constructor`, which map/flatMap would use.
+  return Array.from(raw).flatMap((item, i) => (isMapping(item) ? [viewOf(schema, item, `${key}[${i}]`, i)] : []));
 }
 
 /** Reads each list entry on its own. `raw` must be a mapping. */
@@ -74,7 +75,7 @@ export function lenientConfig(raw: Record<string, unknown>): LenientConfig {
 /** The names in a list of names, index-aligned; broken entries (reported by zod) are undefined. */
 function namesIn(raw: unknown): (string | undefined)[] {
   if (!Array.isArray(raw)) return [];
-  return raw.map((v) => (typeof v === "string" && v.trim() ? v.trim() : undefined));
+  return Array.from(raw, (v) => (typeof v === "string" && v.trim() ? v.trim() : undefined));
 }
 
 function rawEntry(raw: Record<string, unknown>, list: string, index: number): Record<string, unknown> {
@@ -133,6 +134,13 @@ export function crossCheck(config: LenientConfig): ConfigIssue[] {
     }
   }
   for (const group of config.groups ?? []) {
+    // A read_only group runs no commands: rules on it would only confuse whoever reads them.
+    if (group.fields.read_only === true) {
+      for (const key of ["allow", "deny"] as const) {
+        if (group.given.has(key))
+          push(`${group.path}.${key}`, `has no effect on a read_only group (it runs no commands)`);
+      }
+    }
     namesIn(rawEntry(config.raw, "groups", group.index).vms).forEach((vm, j) => {
       if (vm !== undefined && vmNames && !vmNames.has(vm)) push(`${group.path}.vms[${j}]`, `unknown VM "${vm}"`);
     });

@@ -1,8 +1,10 @@
 /**
  * @module The fleet config: the original's YAML (vms, groups, users) accepted as-is,
- * plus key_path, host_key, api_key_sha256 and agents.
+ * plus key_path, host_key, api_key_sha256, agents, and policy (group read_only, allow, deny,
+ * confirm; VM sudo) — see README "Policy".
  */
 import { z } from "zod";
+import { parsePattern } from "./policy-pattern.js";
 
 /**
  * A value as an error message may show it. Strings are quoted only where the caller says
@@ -56,11 +58,29 @@ export const VmSchema = z.strictObject({
   host_key: text.optional(),
   /** Agent that serves this VM; defaults to "default". */
   agent: name.optional(),
+  /** Policy: `false` refuses commands that invoke sudo and installs that need it. Default true. */
+  sudo: z.boolean().optional(),
+});
+
+/** One `allow`/`deny` entry: a glob, or a regex written `/.../` (see policy-pattern.ts). */
+const commandPattern = z.string().superRefine((text, ctx) => {
+  const parsed = parsePattern(text);
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error });
 });
 
 export const GroupSchema = z.strictObject({
   name,
   vms: z.array(name),
+  /** Policy: the group's VMs get only read-only tools through this group. */
+  read_only: z.boolean().optional(),
+  /** Policy: commands must match one of these (an empty list would refuse everything: use read_only). */
+  allow: z.array(commandPattern).min(1, "list at least one pattern, or leave allow out").optional(),
+  /** Policy: commands matching any of these are refused, whatever allows them. */
+  deny: z.array(commandPattern).optional(),
+  /** Policy: destructive tools need the human's confirmation (a second call with a token). */
+  confirm: z
+    .enum(["destructive"], { error: 'must be "destructive" (the only kind of confirmation there is)' })
+    .optional(),
 });
 
 const sha256Hex = z
@@ -100,3 +120,6 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 /** The agent name used when a VM names none and the config lists no agents. */
 export const DEFAULT_AGENT = "default";
+
+/** Command patterns are part of the config language: whoever reads a config may match them. */
+export * from "./policy-pattern.js";

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { DEFAULT_READ_BYTES, FileModeSchema, MAX_READ_BYTES, MAX_WRITE_BYTES, RemotePathSchema } from "../ops/index.js";
 import { defineTool, type ToolOutput } from "./define.js";
+import { confirmationToken } from "./schemas.js";
 
 const path = RemotePathSchema.describe("Path on the VM: absolute, or relative to the SSH user's home");
 const vmName = z.string().min(1).describe("Name of the VM, as listed by ssh_list_vms");
@@ -49,6 +50,7 @@ export const WriteFileInput = {
   mode: FileModeSchema.optional().describe("Permissions in octal, as 0644 (default: the old file's, else 0644)"),
   backup: z.boolean().optional().describe("Keep the old file as `path.bak` (default false)"),
   follow_symlinks: z.boolean().optional().describe("Write through a symbolic link at `path` (default false: refused)"),
+  confirmation_token: confirmationToken,
 };
 
 export const WriteFileOutput = {
@@ -76,6 +78,7 @@ export const CopyFileInput = {
   to_vm: vmName,
   to_path: path,
   overwrite: z.boolean().optional().describe("Replace an existing file at to_path (default false: refused)"),
+  confirmation_token: confirmationToken,
 };
 
 export const CopyFileOutput = {

@@ -19,7 +19,7 @@ import {
 import { MAX_FANOUT_VMS } from "../protocol.js";
 import { defineTool, type ToolOutput } from "./define.js";
 import { DEFAULT_MAX_PARALLEL, MAX_PARALLEL } from "./run-parallel.js";
-import { timeoutSeconds } from "./schemas.js";
+import { confirmationToken, timeoutSeconds } from "./schemas.js";
 
 /** The VMs a fleet tool works on: named VMs, the VMs of named groups, or both. */
 export const FleetTargetInput = {
@@ -68,6 +68,7 @@ export const InstallPackagesInput = {
   update_index: z.boolean().optional().describe("Refresh the package index first (apt-get update, …); default false"),
   max_parallel: maxParallel,
   timeout_s: timeoutSeconds("each VM's install is stopped"),
+  confirmation_token: confirmationToken,
 };
 
 export const InstallVmResultSchema = z.object({

@@ -5,7 +5,14 @@
 import { z } from "zod";
 import { ExecStatusSchema, MAX_FANOUT_VMS } from "../protocol.js";
 import { defineTool, type ToolOutput } from "./define.js";
-import { BackgroundFields, backgroundFlag, commandText, DEFAULT_TIMEOUT_S, timeoutSeconds } from "./schemas.js";
+import {
+  BackgroundFields,
+  backgroundFlag,
+  commandText,
+  confirmationToken,
+  DEFAULT_TIMEOUT_S,
+  timeoutSeconds,
+} from "./schemas.js";
 
 export const DEFAULT_MAX_PARALLEL = 100;
 export const MAX_PARALLEL = 500;
@@ -31,6 +38,7 @@ export const RunParallelInput = {
     .describe(`VMs worked on at once (default ${DEFAULT_MAX_PARALLEL})`),
   timeout_s: timeoutSeconds("each VM's command is killed"),
   background: backgroundFlag,
+  confirmation_token: confirmationToken,
 };
 
 export const ParallelVmResultSchema = z.object({

@@ -42,11 +42,25 @@ export const backgroundFlag = z
     "Return at once with a job_id instead of waiting; follow the job with ssh_job_status and stop it with ssh_job_cancel",
   );
 
+/**
+ * `confirmation_token`, on the destructive tools that name VMs: where a group asks for confirmation, the
+ * first call runs nothing and answers with a token; the same call again with it runs once.
+ */
+export const confirmationToken = z
+  .string()
+  .min(1)
+  .max(4096)
+  .optional()
+  .describe(
+    "Only after a call answered confirmation_required and the user confirmed: the token it gave. Repeat the call with the very same arguments plus this token; it runs once.",
+  );
+
 export const RunCommandInput = {
   command: commandText.describe("Shell command to run on the VM (executed with bash -lc)"),
   vm_name: z.string().min(1).describe("Name of the VM, as listed by ssh_list_vms"),
   timeout_s: timeoutSeconds("the command is killed"),
   background: backgroundFlag,
+  confirmation_token: confirmationToken,
 };
 
 /** What a command tool adds to its answer when it started a background job. */
