@@ -1,6 +1,15 @@
 /** @module Remote file tools over SFTP on the pooled SSH connection: read, write, copy between VMs. */
 import { z } from "zod";
-import { DEFAULT_READ_BYTES, FileModeSchema, MAX_READ_BYTES, MAX_WRITE_BYTES, RemotePathSchema } from "../ops/index.js";
+import {
+  DEFAULT_READ_BYTES,
+  FileCopyResultSchema,
+  FileModeSchema,
+  FileReadResultSchema,
+  FileWriteResultSchema,
+  MAX_READ_BYTES,
+  MAX_WRITE_BYTES,
+  RemotePathSchema,
+} from "../ops/index.js";
 import { defineTool, type ToolOutput } from "./define.js";
 import { confirmationToken } from "./schemas.js";
 
@@ -20,17 +29,7 @@ export const ReadFileInput = {
   offset: z.number().int().min(0).optional().describe("Byte to start at (default 0), to page through a large file"),
 };
 
-export const ReadFileOutput = {
-  vm: z.string(),
-  path: z.string(),
-  size: z.number().int(),
-  offset: z.number().int(),
-  bytes_read: z.number().int(),
-  encoding: z.enum(["utf8", "base64"]),
-  binary: z.boolean(),
-  content: z.string(),
-  eof: z.boolean(),
-};
+export const ReadFileOutput = { vm: z.string(), ...FileReadResultSchema.omit({ kind: true }).shape };
 
 export const readFileTool = defineTool({
   name: "ssh_read_file",
@@ -53,14 +52,7 @@ export const WriteFileInput = {
   confirmation_token: confirmationToken,
 };
 
-export const WriteFileOutput = {
-  vm: z.string(),
-  path: z.string(),
-  bytes_written: z.number().int(),
-  created: z.boolean(),
-  backup_path: z.string().nullable(),
-  mode: z.string(),
-};
+export const WriteFileOutput = { vm: z.string(), ...FileWriteResultSchema.omit({ kind: true }).shape };
 
 export const writeFileTool = defineTool({
   name: "ssh_write_file",
@@ -81,14 +73,7 @@ export const CopyFileInput = {
   confirmation_token: confirmationToken,
 };
 
-export const CopyFileOutput = {
-  from_vm: z.string(),
-  from_path: z.string(),
-  to_vm: z.string(),
-  to_path: z.string(),
-  bytes: z.number().int(),
-  duration_ms: z.number(),
-};
+export const CopyFileOutput = FileCopyResultSchema.omit({ kind: true }).shape;
 
 export const copyFileTool = defineTool({
   name: "ssh_copy_file",

@@ -5,13 +5,13 @@
 import { z } from "zod";
 import {
   DEFAULT_LOG_LINES,
-  DiskUsageSchema,
-  FindingSchema,
   GrepSchema,
+  HealthReportSchema,
+  InstallReportSchema,
   LogPathSchema,
+  LogsReportSchema,
   MAX_LOG_LINES,
   MAX_PACKAGES,
-  PackageManagerSchema,
   PackageNameSchema,
   SinceSchema,
   UnitNameSchema,
@@ -71,15 +71,10 @@ export const InstallPackagesInput = {
   confirmation_token: confirmationToken,
 };
 
+/** A VM's entry: how it went, then its report's fields (a VM that never ran gets them empty). */
 export const InstallVmResultSchema = z.object({
   ...vmEntry,
-  manager: PackageManagerSchema.nullable(),
-  installed: z.array(z.string()),
-  already_present: z.array(z.string()),
-  failed: z.array(z.object({ package: z.string(), error: z.string() })),
-  command: z.string().nullable(),
-  commands: z.array(z.string()),
-  return_code: z.number().int().nullable(),
+  ...InstallReportSchema.omit({ op: true, dry_run: true }).shape,
 });
 
 export const InstallPackagesOutput = {
@@ -106,21 +101,7 @@ export const HealthInput = {
   timeout_s: timeoutSeconds("a VM's check is given up"),
 };
 
-export const HealthVmResultSchema = z.object({
-  ...vmEntry,
-  hostname: z.string().nullable(),
-  uptime_s: z.number().nullable(),
-  load: z.object({ one: z.number(), five: z.number(), fifteen: z.number() }).nullable(),
-  cpus: z.number().int().nullable(),
-  memory: z
-    .object({ total_bytes: z.number(), used_bytes: z.number(), available_bytes: z.number(), used_percent: z.number() })
-    .nullable(),
-  swap: z.object({ total_bytes: z.number(), used_bytes: z.number(), used_percent: z.number() }).nullable(),
-  disks: z.array(DiskUsageSchema),
-  systemd: z.boolean(),
-  failed_units: z.array(z.string()),
-  findings: z.array(FindingSchema),
-});
+export const HealthVmResultSchema = z.object({ ...vmEntry, ...HealthReportSchema.omit({ op: true }).shape });
 
 export const HealthOutput = {
   summary: fleetSummary.extend({
@@ -159,15 +140,7 @@ export const ReadLogsInput = {
   timeout_s: timeoutSeconds("a VM's read is given up"),
 };
 
-export const LogsVmResultSchema = z.object({
-  ...vmEntry,
-  source: z.enum(["journal", "file"]),
-  target: z.string(),
-  command: z.string().nullable(),
-  lines: z.array(z.string()),
-  truncated: z.boolean(),
-  return_code: z.number().int().nullable(),
-});
+export const LogsVmResultSchema = z.object({ ...vmEntry, ...LogsReportSchema.omit({ op: true }).shape });
 
 export const ReadLogsOutput = {
   source: z.enum(["journal", "file"]),
