@@ -56,7 +56,13 @@ async function burst(client: Client, vms: string[], n: number): Promise<Tally & 
 }
 
 /** Calls started at a steady rate for `seconds`, whatever the latency; then waits for the last. */
-async function soak(client: Client, vms: string[], rate: number, seconds: number): Promise<Tally & { wallMs: number }> {
+async function soak(
+  client: Client,
+  vms: string[],
+  rate: number,
+  seconds: number,
+  everyMinute: (minute: number) => void,
+): Promise<Tally & { wallMs: number }> {
   const tally: Tally = { samples: [], failed: 0 };
   const start = performance.now();
   const inFlight: Promise<void>[] = [];
@@ -66,7 +72,10 @@ async function soak(client: Client, vms: string[], rate: number, seconds: number
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     inFlight.push(call(client, vms[i % vms.length] as string, tally));
-    if (i > 0 && i % (rate * 60) === 0) console.error(`  soak: ${i}/${total} calls started, ${tally.failed} failed`);
+    if (i > 0 && i % (rate * 60) === 0) {
+      console.error(`  soak: ${i}/${total} calls started, ${tally.failed} failed`);
+      everyMinute(i / (rate * 60));
+    }
   }
   await Promise.all(inFlight);
   return { ...tally, wallMs: performance.now() - start };
@@ -116,7 +125,7 @@ async function main(): Promise<number> {
     const b = await burst(client, names, nBurst as number);
     mark("after the burst");
     console.error(`soak: ${rate} calls/s for ${soakS} s…`);
-    const s = await soak(client, names, rate as number, soakS as number);
+    const s = await soak(client, names, rate as number, soakS as number, (m) => mark(`soak, minute ${m}`));
     mark("after the soak");
     await new Promise((r) => setTimeout(r, 10_000));
     mark("after 10 s idle");
@@ -149,12 +158,13 @@ async function main(): Promise<number> {
     );
     console.log("");
     printTable(
-      ["when", "agent RSS MiB", "agent fds", "edge RSS MiB", "edge fds", "edge procs"],
+      ["when", "agent RSS MiB", "agent fds", "edge RSS MiB", "of it workerd", "edge fds", "edge procs"],
       marks.map(([label, a, e]) => [
         label,
         f(a.rssMiB),
         String(a.fds),
         f(e.rssMiB),
+        f(e.byName.workerd ?? Number.NaN),
         String(e.fds),
         String(e.processes),
       ]),

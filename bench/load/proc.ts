@@ -5,6 +5,8 @@ export interface Footprint {
   rssMiB: number;
   fds: number;
   processes: number;
+  /** Resident memory by command name (wrangler's node and its workerd apart). */
+  byName: Record<string, number>;
 }
 
 function parentOf(pid: number): number | undefined {
@@ -37,17 +39,22 @@ export function treeOf(root: number): number[] {
 }
 
 export function footprint(root: number | undefined): Footprint {
-  if (root === undefined) return { rssMiB: Number.NaN, fds: Number.NaN, processes: 0 };
+  if (root === undefined) return { rssMiB: Number.NaN, fds: Number.NaN, processes: 0, byName: {} };
   let kb = 0;
   let fds = 0;
+  const byName: Record<string, number> = {};
   const pids = treeOf(root);
   for (const pid of pids) {
     try {
-      kb += Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+      const name = /^Name:\s+(\S+)/m.exec(status)?.[1] ?? "?";
+      byName[name] = (byName[name] ?? 0) + rss / 1024;
+      kb += rss;
       fds += readdirSync(`/proc/${pid}/fd`).length;
     } catch {
       // The process ended meanwhile.
     }
   }
-  return { rssMiB: kb / 1024, fds, processes: pids.length };
+  return { rssMiB: kb / 1024, fds, processes: pids.length, byName };
 }
