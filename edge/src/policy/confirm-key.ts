@@ -9,6 +9,7 @@
 import { env } from "cloudflare:workers";
 import type { EdgeConfig } from "../config/edge-config.js";
 import type { EdgeEnv } from "../env.js";
+import { log } from "../log.js";
 import { canonicalJson, hmacKey } from "./confirm-token.js";
 
 const keys = new WeakMap<EdgeConfig, Promise<CryptoKey>>();
@@ -30,6 +31,13 @@ export function confirmKey(config: EdgeConfig): Promise<CryptoKey> {
   let key = keys.get(config);
   if (!key) {
     const { CONFIRM_SECRET, AGENT_TOKEN } = env as unknown as EdgeEnv;
+    if (!CONFIRM_SECRET) {
+      // Once per config and isolate: anyone who has read the config (digests included) could sign tokens.
+      log("warn", "confirm_secret_missing", {
+        message:
+          "confirmation tokens are signed with a key derived from the config; set the CONFIRM_SECRET secret (wrangler secret put CONFIRM_SECRET) so a config leak cannot forge them",
+      });
+    }
     key = deriveConfirmKey(config, CONFIRM_SECRET, AGENT_TOKEN);
     keys.set(config, key);
   }
