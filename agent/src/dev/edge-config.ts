@@ -70,7 +70,15 @@ export function wranglerArgs({ port, configJson, persistDir, allowAnonymous }: W
   return args;
 }
 
-/** Environment for wrangler: no metrics, no Cloudflare lookups, so it starts with no network. */
+/**
+ * Environment for wrangler: no metrics, no Cloudflare lookups and no banner (printing it asks
+ * the npm registry for a newer wrangler), so it starts with no network.
+ */
 export function wranglerEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...base, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+  return {
+    ...base,
+    WRANGLER_SEND_METRICS: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    WRANGLER_HIDE_BANNER: "true",
+  };
 }

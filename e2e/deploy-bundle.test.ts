@@ -1,0 +1,43 @@
+/**
+ * `wrangler deploy --dry-run`: the Worker bundles for deployment with every binding it needs
+ * (both Durable Objects, the rate limiter), within Workers' script size limit, without
+ * uploading anything or touching the network. Prints the bundle size.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { wranglerEnv } from "../agent/src/dev/edge-config.js";
+
+const REPO = path.resolve(import.meta.dirname, "..");
+const WRANGLER = path.join(REPO, "node_modules/.bin/wrangler");
+/** Workers' compressed script limit on the free plan, KiB. */
+const FREE_PLAN_GZIP_KIB = 3 * 1024;
+
+describe("deploy bundle", () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), "tlc-bundle-"));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it("builds with every binding, under the free plan's size limit", { timeout: 120_000 }, () => {
+    const run = spawnSync(WRANGLER, ["deploy", "--dry-run", "--outdir", out], {
+      cwd: REPO,
+      env: { ...wranglerEnv(process.env), CLOUDFLARE_API_TOKEN: "", CLOUDFLARE_ACCOUNT_ID: "" },
+      encoding: "utf8",
+      timeout: 110_000,
+    });
+    const text = `${run.stdout}\n${run.stderr}`;
+    expect(run.status, text.slice(-2000)).toBe(0);
+    const size = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(text);
+    expect(size, text.slice(-2000)).not.toBeNull();
+    const [total, gzip] = [Number(size?.[1]), Number(size?.[2])];
+    console.log(
+      `deploy bundle: ${total.toFixed(0)} KiB, ${gzip.toFixed(0)} KiB gzipped (free plan limit ${FREE_PLAN_GZIP_KIB} KiB)`,
+    );
+    expect(gzip).toBeLessThan(FREE_PLAN_GZIP_KIB);
+    for (const binding of ["env.AGENT_HUB (AgentHub)", "env.CONFIRM_NONCES (ConfirmNonces)", "env.CALLS_PER_KEY"]) {
+      expect(text).toContain(binding);
+    }
+    expect(text).toContain("--dry-run: exiting now.");
+  });
+});
