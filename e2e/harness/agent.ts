@@ -18,6 +18,8 @@ export interface AgentOptions {
   name: string;
   /** Extra environment (e.g. LOG_LEVEL). */
   env?: NodeJS.ProcessEnv;
+  /** The agent's entry point (default AGENT_BIN, the sources through tsx). */
+  bin?: string;
 }
 
 export interface AgentEvent {
@@ -62,7 +64,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       "agent",
       process.execPath,
       [
-        AGENT_BIN,
+        options.bin ?? AGENT_BIN,
         "--config",
         options.configPath,
         "--edge",
