@@ -11,6 +11,7 @@ import { DEFAULT_MAX_AGE_DAYS, DEFAULT_MAX_RECORDS } from "./history/retention.j
 
 export const USAGE = `Usage: telecommande-agent [options]
        telecommande-agent history <import|export|stats|reindex> [options]
+       telecommande-agent doctor [options]   check config, keys, VMs and edge (see doctor --help)
 
 La Télécommande agent: dials out to the edge over one WebSocket and runs SSH jobs
 on the VMs of the config that name this agent (or every VM without \`agent:\` when

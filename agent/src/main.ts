@@ -1,11 +1,13 @@
 /**
  * @module The `telecommande-agent` process: parse input, load config, run until SIGINT/SIGTERM;
- * or, as `telecommande-agent history …`, one history command that exits when done.
+ * or, as `telecommande-agent history …`, one history command that exits when done;
+ * or, as `telecommande-agent doctor`, the checks of everything the agent needs.
  */
 import { ConfigError } from "@telecommande/shared";
 import { agentVersion, startAgent } from "./agent.js";
 import { parseCli, USAGE } from "./cli.js";
 import { ConfigFileError, loadAgentConfig } from "./config.js";
+import { runDoctorCli } from "./doctor/cli-doctor.js";
 import { runHistoryCli } from "./history/cli-history.js";
 import { createLogger, maskSecrets, parseLogLevel } from "./log.js";
 import { watchParentPipe } from "./parent-watch.js";
@@ -19,6 +21,8 @@ function fail(message: string, secrets: string[] = []): never {
 if (process.argv[2] === "history") {
   // The exit code is set, not exited with: a large export still in a pipe's buffer is written out first.
   process.exitCode = await runHistoryCli(process.argv.slice(3), process);
+} else if (process.argv[2] === "doctor") {
+  process.exitCode = await runDoctorCli(process.argv.slice(3), process);
 } else {
   runDaemon();
 }
