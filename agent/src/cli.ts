@@ -114,6 +114,17 @@ export function historyLimitsOf(
   return { maxAgeDays, maxRecords };
 }
 
+/** The options that say where the agent's config, edge and state are: the daemon's and `doctor`'s. */
+export const CONNECTION_OPTIONS = {
+  config: { type: "string" },
+  edge: { type: "string" },
+  "allow-insecure-edge": { type: "boolean" },
+  name: { type: "string" },
+  "data-dir": { type: "string" },
+  "known-hosts": { type: "string" },
+  "strict-host-keys": { type: "boolean" },
+} as const;
+
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -122,13 +133,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
       strict: true,
       allowPositionals: false,
       options: {
-        config: { type: "string" },
-        edge: { type: "string" },
-        "allow-insecure-edge": { type: "boolean" },
-        name: { type: "string" },
-        "data-dir": { type: "string" },
-        "known-hosts": { type: "string" },
-        "strict-host-keys": { type: "boolean" },
+        ...CONNECTION_OPTIONS,
         "log-level": { type: "string" },
         "sessions-per-connection": { type: "string" },
         "connections-per-vm": { type: "string" },
@@ -200,7 +205,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliParse {
  * A true/false environment switch: unset or empty is false; anything but true/false/1/0 is a
  * problem, so a typo never silently turns a safety switch off.
  */
-function flagOf(raw: string | undefined, name: string): boolean | string {
+export function flagOf(raw: string | undefined, name: string): boolean | string {
   const v = raw?.trim().toLowerCase() ?? "";
   if (v === "" || v === "false" || v === "0") return false;
   if (v === "true" || v === "1") return true;

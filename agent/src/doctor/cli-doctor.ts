@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { agentVersion } from "../agent.js";
-import { dataDirOf, expandHome } from "../cli.js";
+import { CONNECTION_OPTIONS, dataDirOf, expandHome, flagOf } from "../cli.js";
 import { maskSecrets } from "../log.js";
 import { checkConfig } from "./config-checks.js";
 import { checkEdge } from "./edge-checks.js";
@@ -66,12 +66,7 @@ interface DoctorOptions {
 const str = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
 
 /** A true/false environment switch, as the daemon reads it: a typo is an error, never "off". */
-function envFlag(env: NodeJS.ProcessEnv, name: string): boolean | string {
-  const v = env[name]?.trim().toLowerCase() ?? "";
-  if (v === "" || v === "false" || v === "0") return false;
-  if (v === "true" || v === "1") return true;
-  return `${name} must be true or false, got "${env[name]}"`;
-}
+const envFlag = (env: NodeJS.ProcessEnv, name: string) => flagOf(env[name], name);
 
 /** The options, or the usage problem as a message; `help` when asked for. */
 export function parseDoctorArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorOptions | "help" | string {
@@ -82,13 +77,7 @@ export function parseDoctorArgs(argv: string[], env: NodeJS.ProcessEnv): DoctorO
       strict: true,
       allowPositionals: false,
       options: {
-        config: { type: "string" },
-        edge: { type: "string" },
-        "allow-insecure-edge": { type: "boolean" },
-        name: { type: "string" },
-        "data-dir": { type: "string" },
-        "known-hosts": { type: "string" },
-        "strict-host-keys": { type: "boolean" },
+        ...CONNECTION_OPTIONS,
         "timeout-s": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
