@@ -18,10 +18,13 @@ export const UNREACHABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "unknown_vm",
 ]);
 
-/** Each VM's share of the answer's budget, per stream: 64 KiB for up to 32 VMs, never under 4 KiB. */
-export function outputLimitFor(vms: number): number {
-  const share = Math.floor(FANOUT_ANSWER_BUDGET_BYTES / (2 * Math.max(1, vms)));
-  return Math.max(4_096, Math.min(FANOUT_OUTPUT_MAX_BYTES, share));
+/**
+ * Each VM's share of the answer's budget, per stream: by default 64 KiB for up to 32 VMs
+ * (two streams each), never under 4 KiB. `cap` and `streams` for answers of another shape.
+ */
+export function outputLimitFor(vms: number, cap = FANOUT_OUTPUT_MAX_BYTES, streams = 2): number {
+  const share = Math.floor(FANOUT_ANSWER_BUDGET_BYTES / (streams * Math.max(1, vms)));
+  return Math.max(4_096, Math.min(cap, share));
 }
 
 /**

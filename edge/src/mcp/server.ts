@@ -43,8 +43,14 @@ export function createServer(deps: ToolDeps): McpServer {
         const input = (args ?? {}) as Record<string, unknown>;
         const gate = await policyGate(tool.name, input, deps);
         const record = {
-          ...{ tool: tool.name, caller: deps.caller.name, startedAt, requestId: extra.requestId, args: input },
-          ...{ vms: gate.vms, decision: gate.decision, reason: gate.reason },
+          tool: tool.name,
+          caller: deps.caller.name,
+          startedAt,
+          requestId: extra.requestId,
+          args: input,
+          vms: gate.vms,
+          decision: gate.decision,
+          reason: gate.reason,
         };
         if (gate.decision !== "allow") {
           audit({ ...record, result: gate.result });

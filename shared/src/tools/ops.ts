@@ -16,28 +16,9 @@ import {
   SinceSchema,
   UnitNameSchema,
 } from "../ops/index.js";
-import { MAX_FANOUT_VMS } from "../protocol.js";
 import { defineTool, type ToolOutput } from "./define.js";
-import { DEFAULT_MAX_PARALLEL, MAX_PARALLEL } from "./run-parallel.js";
+import { FleetTargetInput, maxParallelInput } from "./run-parallel.js";
 import { confirmationToken, timeoutSeconds } from "./schemas.js";
-
-/** The VMs a fleet tool works on: named VMs, the VMs of named groups, or both. */
-export const FleetTargetInput = {
-  vm_names: z
-    .array(z.string().min(1))
-    .max(MAX_FANOUT_VMS)
-    .optional()
-    .describe("VMs to work on, as listed by ssh_list_vms"),
-  groups: z.array(z.string().min(1)).max(100).optional().describe("Groups whose VMs to work on"),
-};
-
-const maxParallel = z
-  .number()
-  .int()
-  .min(1)
-  .max(MAX_PARALLEL)
-  .optional()
-  .describe(`VMs worked on at once (default ${DEFAULT_MAX_PARALLEL})`);
 
 /** What every VM's entry of a fleet tool starts with. */
 const vmEntry = {
@@ -66,7 +47,7 @@ export const InstallPackagesInput = {
   ...FleetTargetInput,
   dry_run: z.boolean().optional().describe("Only return the exact commands each VM would run; change nothing"),
   update_index: z.boolean().optional().describe("Refresh the package index first (apt-get update, …); default false"),
-  max_parallel: maxParallel,
+  max_parallel: maxParallelInput,
   timeout_s: timeoutSeconds("each VM's install is stopped"),
   confirmation_token: confirmationToken,
 };
@@ -97,7 +78,7 @@ export const installPackagesTool = defineTool({
 
 export const HealthInput = {
   ...FleetTargetInput,
-  max_parallel: maxParallel,
+  max_parallel: maxParallelInput,
   timeout_s: timeoutSeconds("a VM's check is given up"),
 };
 

@@ -21,21 +21,29 @@ export const FANOUT_OUTPUT_MAX_BYTES = 65_536;
 /** All VMs' stdout and stderr together, about: 500 VMs cannot make a huge answer. */
 export const FANOUT_ANSWER_BUDGET_BYTES = 4 * 1_048_576;
 
-export const RunParallelInput = {
-  command: commandText.describe("Shell command to run on every VM (executed with bash -lc)"),
+/** The VMs a fleet tool works on: named VMs, the VMs of named groups, or both. */
+export const FleetTargetInput = {
   vm_names: z
     .array(z.string().min(1))
     .max(MAX_FANOUT_VMS)
     .optional()
-    .describe("VMs to run on, as listed by ssh_list_vms"),
-  groups: z.array(z.string().min(1)).max(100).optional().describe("Groups whose VMs to run on"),
-  max_parallel: z
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_PARALLEL)
-    .optional()
-    .describe(`VMs worked on at once (default ${DEFAULT_MAX_PARALLEL})`),
+    .describe("VMs to work on, as listed by ssh_list_vms"),
+  groups: z.array(z.string().min(1)).max(100).optional().describe("Groups whose VMs to work on"),
+};
+
+/** `max_parallel`, as every fleet tool takes it. */
+export const maxParallelInput = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_PARALLEL)
+  .optional()
+  .describe(`VMs worked on at once (default ${DEFAULT_MAX_PARALLEL})`);
+
+export const RunParallelInput = {
+  command: commandText.describe("Shell command to run on every VM (executed with bash -lc)"),
+  ...FleetTargetInput,
+  max_parallel: maxParallelInput,
   timeout_s: timeoutSeconds("each VM's command is killed"),
   background: backgroundFlag,
   confirmation_token: confirmationToken,

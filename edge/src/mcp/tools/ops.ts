@@ -7,7 +7,6 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import {
   DEFAULT_LOG_LINES,
   DEFAULT_MAX_PARALLEL,
-  FANOUT_ANSWER_BUDGET_BYTES,
   type fleetHealthTool,
   type installPackagesTool,
   type OpName,
@@ -135,8 +134,8 @@ export const readLogs: ToolHandler<typeof readLogsTool> = async (args, deps, { p
   };
   const source: "journal" | "file" = unit !== undefined ? "journal" : "file";
   const target = (unit ?? path) as string;
-  const limitBytes = (vms: number) =>
-    Math.max(4_096, Math.min(LOGS_MAX_BYTES, Math.floor(FANOUT_ANSWER_BUDGET_BYTES / Math.max(1, vms))));
+  // The lines are the answer: one stream, and up to LOGS_MAX_BYTES of the budget per VM.
+  const limitBytes = (vms: number) => outputLimitFor(vms, LOGS_MAX_BYTES, 1);
   const call = {
     ...args,
     tool: "ssh_read_logs",
