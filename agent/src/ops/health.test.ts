@@ -3,6 +3,7 @@ import type { ExecResult } from "@telecommande/shared";
 import { HealthReportSchema } from "@telecommande/shared";
 import { describe, expect, it } from "vitest";
 import type { ServedVm } from "../config.js";
+import { makeExecResult } from "../ssh/exec.js";
 import { HEALTH_LABEL, HEALTH_SCRIPT, parseHealth, runHealth } from "./health.js";
 import type { TaskContext } from "./task.js";
 
@@ -206,19 +207,7 @@ describe("parseHealth on broken output", () => {
 });
 
 function exec(over: Partial<ExecResult>): ExecResult {
-  return {
-    kind: "exec",
-    status: "executed",
-    stdout: "",
-    stderr: "",
-    return_code: 0,
-    signal: null,
-    error: null,
-    duration_ms: 12,
-    stdout_truncated: false,
-    stderr_truncated: false,
-    ...over,
-  };
+  return makeExecResult({ duration_ms: 12, ...over });
 }
 
 function context(result: ExecResult, runs: { script: string; label?: string }[]): TaskContext {

@@ -3,12 +3,14 @@
  * dpkg-query on the Debian test host, and the install script's plumbing with the install
  * command replaced by a recorded output. Nothing is installed.
  */
+
 import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { ExecResult } from "@telecommande/shared";
 import { describe, expect, it } from "vitest";
 import type { ServedVm } from "../config.js";
 import { parseSections } from "../distro.js";
+import { makeExecResult } from "../ssh/exec.js";
 import { shellQuote } from "../ssh/quote.js";
 import { runInstall } from "./install.js";
 import { queryArgs, queryFunction } from "./packages/commands.js";
@@ -26,18 +28,13 @@ const STATE_CHANGING =
 function sh(script: string): ExecResult {
   if (STATE_CHANGING.test(script)) throw new Error(`refusing to run a state-changing script:\n${script}`);
   const r = spawnSync("sh", ["-c", script], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  return {
-    kind: "exec",
-    status: "executed",
+  return makeExecResult({
     stdout: r.stdout,
     stderr: r.stderr,
     return_code: r.status ?? -1,
     signal: r.signal,
-    error: null,
     duration_ms: 1,
-    stdout_truncated: false,
-    stderr_truncated: false,
-  };
+  });
 }
 
 const spec = (s: string): PackageSpec => {

@@ -6,8 +6,10 @@
  * command, which names only the missing packages, is also the run's label in the history.
  * With dry_run only the read-only runs happen.
  */
+
 import type { ExecResult, InstallReport } from "@telecommande/shared";
 import { parseSections } from "../distro.js";
+import { makeExecResult } from "../ssh/exec.js";
 import { installCommand, queryArgs, queryFunction, queryLabel, updateCommand } from "./packages/commands.js";
 import {
   DETECT_LABEL,
@@ -24,18 +26,7 @@ import type { TaskContext, TaskOutput, TaskRunner } from "./task.js";
 
 /** When nothing ran on the VM (every name refused): no exit status, as the protocol says -1. */
 function nothingRan(): ExecResult {
-  return {
-    kind: "exec",
-    status: "executed",
-    stdout: "",
-    stderr: "",
-    return_code: -1,
-    signal: null,
-    error: null,
-    duration_ms: 0,
-    stdout_truncated: false,
-    stderr_truncated: false,
-  };
+  return makeExecResult({ return_code: -1 });
 }
 
 function firstLine(text: string): string {

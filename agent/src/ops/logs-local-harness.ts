@@ -4,11 +4,13 @@
  * or awk, or with busybox's), and `read`, which plans a task, runs its script with a local
  * shell and maps the output as the agent would. Used by the logs-*local tests only.
  */
+
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ExecResult, LogsReportSchema } from "@telecommande/shared";
+import { makeExecResult } from "../ssh/exec.js";
 import { type LogsPlan, logsOutcome, planLogs } from "./logs.js";
 import type { TaskOutput } from "./task.js";
 
@@ -69,18 +71,12 @@ export function localLogs(): LocalLogs {
     // In root, so a relative `touch MARKER` that ran would land where the tests look.
     const run = spawnSync(file, args, { encoding: "utf8", env, cwd: root, timeout: 20_000, input: "" });
     if (run.error) throw run.error;
-    return {
-      kind: "exec",
-      status: "executed",
+    return makeExecResult({
       stdout: run.stdout,
       stderr: run.stderr,
       return_code: run.status ?? -1,
       signal: run.signal,
-      error: null,
-      duration_ms: 0,
-      stdout_truncated: false,
-      stderr_truncated: false,
-    };
+    });
   };
 
   return {

@@ -2,10 +2,12 @@
  * From what the script printed to a LogsReport: line order, the line and size caps, the
  * runner's own truncation, and the mapping of recorded journalctl / tail / grep failures.
  */
+
 import { readFileSync } from "node:fs";
 import type { ExecResult } from "@telecommande/shared";
 import { LogsReportSchema } from "@telecommande/shared";
 import { describe, expect, it } from "vitest";
+import { makeExecResult } from "../ssh/exec.js";
 import {
   capLine,
   type LogsRead,
@@ -33,19 +35,7 @@ const recorded: RecordedCase[] = JSON.parse(
   readFileSync(new URL("./fixtures/logs/recorded.json", import.meta.url), "utf8"),
 ).cases;
 
-const exec = (fields: Partial<ExecResult>): ExecResult => ({
-  kind: "exec",
-  status: "executed",
-  stdout: "",
-  stderr: "",
-  return_code: 0,
-  signal: null,
-  error: null,
-  duration_ms: 5,
-  stdout_truncated: false,
-  stderr_truncated: false,
-  ...fields,
-});
+const exec = (fields: Partial<ExecResult>): ExecResult => makeExecResult({ duration_ms: 5, ...fields });
 
 const journalRead: LogsRead = {
   source: "journal",

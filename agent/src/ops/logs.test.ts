@@ -2,10 +2,12 @@
  * The logs task's plan (the readable command and the script) and its checks: exact commands,
  * every value single-quoted, invalid tasks refused before anything runs.
  */
+
 import type { ExecResult } from "@telecommande/shared";
 import { ERROR_CODES } from "@telecommande/shared";
 import { describe, expect, it, vi } from "vitest";
 import { JobError } from "../errors.js";
+import { makeExecResult } from "../ssh/exec.js";
 import { checkLogsTask, LINE_CUT_BYTES, NO_JOURNAL_ERROR, planLogs, runLogs } from "./logs.js";
 import type { TaskContext } from "./task.js";
 
@@ -150,19 +152,7 @@ describe("checkLogsTask: refusals", () => {
 });
 
 describe("runLogs", () => {
-  const exec = (fields: Partial<ExecResult>): ExecResult => ({
-    kind: "exec",
-    status: "executed",
-    stdout: "",
-    stderr: "",
-    return_code: 0,
-    signal: null,
-    error: null,
-    duration_ms: 12,
-    stdout_truncated: false,
-    stderr_truncated: false,
-    ...fields,
-  });
+  const exec = (fields: Partial<ExecResult>): ExecResult => makeExecResult({ duration_ms: 12, ...fields });
   const context = (result: ExecResult) => {
     const run = vi.fn(async (_script: string, _label?: string) => result);
     return { ctx: { vm: {} as TaskContext["vm"], memo: new Map(), run } satisfies TaskContext, run };

@@ -94,6 +94,23 @@ export function roundMs(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
+/** An ExecResult of a command that ended by itself, with `fields` over empty output and exit 0. */
+export function makeExecResult(fields: Partial<ExecResult> = {}): ExecResult {
+  return {
+    kind: "exec",
+    status: "executed",
+    stdout: "",
+    stderr: "",
+    return_code: 0,
+    signal: null,
+    error: null,
+    duration_ms: 0,
+    stdout_truncated: false,
+    stderr_truncated: false,
+    ...fields,
+  };
+}
+
 /**
  * Waits for the command on `opened.channel` to finish and builds its ExecResult. A timeout
  * (the signal aborting with a `timeout` JobError) kills the command and resolves with the

@@ -4,9 +4,11 @@
  * records every script and label it was given. The install answer is built the way
  * `installScript` prints it, so the parser is tested on the real section layout.
  */
+
 import { readFileSync } from "node:fs";
 import type { ExecResult } from "@telecommande/shared";
 import type { ServedVm } from "../../config.js";
+import { makeExecResult } from "../../ssh/exec.js";
 import type { TaskContext } from "../task.js";
 import { DETECT_SCRIPT } from "./detect.js";
 import { ERROR_LINES } from "./scripts.js";
@@ -39,18 +41,7 @@ export interface Call {
 }
 
 function result(stdout: string, returnCode = 0): ExecResult {
-  return {
-    kind: "exec",
-    status: "executed",
-    stdout,
-    stderr: "",
-    return_code: returnCode,
-    signal: null,
-    error: null,
-    duration_ms: 12,
-    stdout_truncated: false,
-    stderr_truncated: false,
-  };
+  return makeExecResult({ stdout, return_code: returnCode, duration_ms: 12 });
 }
 
 const section = (name: string, body: string) => `\n@@tc:${name}\n${body}`;
