@@ -109,7 +109,7 @@ export async function buildFleet(
       { name: "bob", api_key: keys.bob, groups: ["ops"] },
       // Stored hashed in the config itself, the way an operator would keep it.
       { name: "carol", api_key_sha256: await sha256Hex(keys.carol), groups: ["dev", "ops"] },
-      { name: "admin", api_key: keys.admin, groups: ["all", ...extra.groups.map((g) => g.name)] },
+      { name: "admin", api_key: keys.admin, groups: ["all", ...extra.groups.map((g) => g.name)], admin: true },
       { name: "nobody", api_key: keys.nobody, groups: [] },
     ];
   }

@@ -18,6 +18,8 @@ export interface EdgeUser {
   keyHash: string;
   vms: ReadonlySet<string>;
   groups: ReadonlySet<string>;
+  /** `admin: true`: may see the status page. */
+  admin: boolean;
 }
 
 export interface EdgeAgent {
@@ -50,6 +52,7 @@ export async function buildEdgeConfig(config: Config): Promise<EdgeConfig> {
     keyHash: user.api_key_sha256 ?? "",
     vms: new Set(user.groups.flatMap((g) => groups.get(g) ?? [])),
     groups: new Set(user.groups),
+    admin: user.admin === true,
   }));
   // One entry per token: an agent whose tokens rotate is found by any of them.
   const agents = safe.agents?.flatMap((a) =>

@@ -94,6 +94,8 @@ export const UserSchema = z.strictObject({
   api_key: text.optional(),
   api_key_sha256: sha256Hex.optional(),
   groups: z.array(name).default([]),
+  /** May see the fleet status page (`/status`, `/status.json`) and issue one-time login codes. */
+  admin: z.boolean().optional(),
 });
 
 export const AgentSchema = z.strictObject({
