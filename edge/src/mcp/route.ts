@@ -10,7 +10,7 @@ import {
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { DENIED_MESSAGE } from "@telecommande/shared";
 import { Hono } from "hono";
-import { resolveCaller } from "../auth/caller.js";
+import { callerFromRequest } from "../auth/request-caller.js";
 import { OPEN_MODE_REFUSED, openModeAllowed } from "../auth/open-mode.js";
 import { loadEdgeConfig } from "../config/source.js";
 import type { EdgeEnv } from "../env.js";
@@ -40,7 +40,7 @@ mcpRoute.post("/mcp", async (c) => {
     }
     return c.json(jsonRpcError(-32000, OPEN_MODE_REFUSED), 503);
   }
-  const caller = await resolveCaller(config, c.req.header("authorization"));
+  const caller = await callerFromRequest(c.req.raw, c.env, config);
   if (!caller) {
     c.header("WWW-Authenticate", 'Bearer realm="la-telecommande"');
     return c.json(jsonRpcError(-32001, DENIED_MESSAGE), 401);
