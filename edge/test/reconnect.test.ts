@@ -4,8 +4,9 @@
  * agent that comes back without it fails it at once.
  */
 import type { RunParallel } from "@telecommande/shared";
+import { PROTOCOL_VERSION } from "@telecommande/shared";
 import { describe, expect, it } from "vitest";
-import { connectReady, execResult } from "./fake-agent.js";
+import { connect, connectReady, execResult } from "./fake-agent.js";
 import { mcpClient, textOf } from "./fixtures.js";
 
 describe("jobs across a reconnect", () => {
@@ -66,5 +67,39 @@ describe("jobs across a reconnect", () => {
   it("a hello naming a job the hub no longer waits for gets a cancel for it", async () => {
     const agent = await connectReady(["job-the-hub-forgot"]);
     expect((await agent.next("cancel")).id).toBe("job-the-hub-forgot");
+  });
+});
+
+describe("a probe hello (telecommande-agent doctor)", () => {
+  it("gets a welcome but no job, and leaves the jobs a dropped agent holds alone", async () => {
+    const first = await connectReady();
+    const alice = await mcpClient("Bearer alice-key");
+    const call = alice.callTool({ name: "ssh_run_command", arguments: { vm_name: "vm1", command: "make deploy" } });
+    const job = await first.next("job");
+    first.ws.close(4001, "agent restarting");
+
+    const { agent: probe } = await connect();
+    if (!probe) throw new Error("probe refused");
+    probe.send({
+      type: "hello",
+      agent: "default",
+      version: "doctor",
+      protocol: PROTOCOL_VERSION,
+      vms: [],
+      jobs: [],
+      probe: true,
+    });
+    await probe.next("welcome");
+    // A call made while only the probe is connected finds no agent; it is not sent to the probe.
+    const during = await alice.callTool({ name: "ssh_run_command", arguments: { vm_name: "vm2", command: "echo" } });
+    expect(textOf(during)).toMatch(/agent "default" is not connected/);
+    probe.ws.close(1000, "doctor done");
+
+    // The held job was not failed by the probe's empty hello: the agent claims it and answers.
+    const second = await connectReady([job.id]);
+    second.send({ type: "result", id: job.id, chunks: 0, result: execResult("deployed\n") });
+    const res = await call;
+    expect(res.isError, textOf(res)).toBeUndefined();
+    expect(res.structuredContent).toMatchObject({ stdout: "deployed\n" });
   });
 });

@@ -75,6 +75,11 @@ export const HelloSchema = z.object({
    * at once (they were lost with a restarted agent, or never reached it).
    */
   jobs: z.array(id).max(10_000).default([]),
+  /**
+   * A check of the connection only (`telecommande-agent doctor`): the hub answers welcome
+   * but takes no job to it and leaves the jobs held for the real agent alone.
+   */
+  probe: z.boolean().optional(),
 });
 export const WelcomeSchema = z.object({
   type: z.literal("welcome"),

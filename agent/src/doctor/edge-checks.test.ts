@@ -36,7 +36,7 @@ function answerHello(answer: (socket: Awaited<ReturnType<FakeEdge["nextSocket"]>
 }
 
 describe("doctor: the edge", () => {
-  it("passes: upgrade with the token, hello claiming no jobs, welcome, clean close", async () => {
+  it("passes: upgrade with the token, a probe hello claiming no jobs, welcome, clean close", async () => {
     const socket = answerHello((s) => s.send({ type: "welcome", protocol: PROTOCOL_VERSION, agent: "dc1" }));
     const rows = await checkEdge(options());
     expect(verdicts(rows)).toEqual(["edge url: ok", "edge reach: ok", "edge token: ok", "edge protocol: ok"]);
@@ -50,6 +50,7 @@ describe("doctor: the edge", () => {
       protocol: PROTOCOL_VERSION,
       vms: ["vm1"],
       jobs: [],
+      probe: true,
     });
     expect(await s.closed).toBe(1000);
   });

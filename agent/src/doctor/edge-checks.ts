@@ -1,9 +1,10 @@
 /**
  * @module Doctor: the edge, step by step, so a failure says which step: the URL (the daemon's
  * own rule on plain text), DNS and TCP, the WebSocket upgrade with the token, then the
- * protocol handshake. The hello claims no jobs, and the connect request carries a fresh
- * instance id: beside a live agent of the same name the hub then refuses doctor (4009)
- * instead of replacing the live agent's connection.
+ * protocol handshake. The hello is a probe (the hub sends it no job and leaves the jobs a
+ * dropped agent holds alone), and the connect request carries a fresh instance id: beside
+ * a live agent of the same name the hub then refuses doctor (4009) instead of replacing
+ * the live agent's connection.
  */
 import { randomUUID } from "node:crypto";
 import { lookup } from "node:dns/promises";
@@ -130,7 +131,7 @@ function dial(url: URL, options: EdgeCheckOptions & { token: string }): Promise<
     ws.on("open", () => {
       out.opened = true;
       const { name: agent, version, vms } = options;
-      ws.send(encodeMessage({ type: "hello", agent, version, protocol: PROTOCOL_VERSION, vms, jobs: [] }));
+      ws.send(encodeMessage({ type: "hello", agent, version, protocol: PROTOCOL_VERSION, vms, jobs: [], probe: true }));
     });
     ws.on("message", (data) => {
       const parsed = parseMessage(data.toString());

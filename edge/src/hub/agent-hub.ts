@@ -251,6 +251,12 @@ export class AgentHub extends DurableObject<EdgeEnv> {
       ws.close(4003, "agent name does not match its token");
       return;
     }
+    if (hello.probe) {
+      // A doctor's check: it must not receive jobs, nor fail the ones a dropped agent holds.
+      send(ws, { type: "welcome", protocol: PROTOCOL_VERSION, agent });
+      log("info", "agent_probe", { agent, version });
+      return;
+    }
     ws.serializeAttachment({ ...att, ready: true, vms } satisfies Attachment);
     for (const id of this.jobs.claim(att.conn, new Set(jobs))) send(ws, { type: "cancel", id });
     send(ws, { type: "welcome", protocol: PROTOCOL_VERSION, agent });
