@@ -7,6 +7,7 @@ import { connectRoute } from "./hub/connect-route.js";
 import { log } from "./log.js";
 import { mcpRoute } from "./mcp/route.js";
 import { SERVER_INFO } from "./mcp/server.js";
+import { oauthRoute } from "./oauth/routes.js";
 
 export const app = new Hono<{ Bindings: EdgeEnv }>();
 
@@ -18,6 +19,7 @@ app.get("/", (c) =>
 app.get("/health", (c) => c.json({ ok: true, ...SERVER_INFO }));
 app.route("/", mcpRoute);
 app.route("/", connectRoute);
+app.route("/", oauthRoute);
 
 app.notFound((c) => c.json(jsonRpcError(-32601, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
 

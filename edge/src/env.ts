@@ -27,6 +27,11 @@ export interface PolicyBindings {
   CONFIRM_NONCES?: DurableObjectNamespace<ConfirmNonces>;
 }
 
+/** OAuth storage (wrangler.toml `[[kv_namespaces]]`): grants, tokens, clients, login codes. Without it OAuth is off. */
+export interface OAuthBindings {
+  OAUTH_KV?: KVNamespace;
+}
+
 /** Optional vars an operator sets only to change a default (absent from wrangler.toml on purpose). */
 export interface EdgeOptions {
   /** "true" serves a config without `users` on a non-loopback URL: every VM open to anyone. */
@@ -35,4 +40,4 @@ export interface EdgeOptions {
   HUB_MAX_ANSWER_BYTES?: string;
 }
 
-export type EdgeEnv = Cloudflare.Env & EdgeSecrets & EdgeOptions & PolicyBindings;
+export type EdgeEnv = Cloudflare.Env & EdgeSecrets & EdgeOptions & PolicyBindings & OAuthBindings;

@@ -10,8 +10,8 @@ import {
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { DENIED_MESSAGE } from "@telecommande/shared";
 import { Hono } from "hono";
-import { callerFromRequest } from "../auth/request-caller.js";
 import { OPEN_MODE_REFUSED, openModeAllowed } from "../auth/open-mode.js";
+import { authChallenge, callerFromRequest } from "../auth/request-caller.js";
 import { loadEdgeConfig } from "../config/source.js";
 import type { EdgeEnv } from "../env.js";
 import { hostGuard } from "../http/host-guard.js";
@@ -42,7 +42,7 @@ mcpRoute.post("/mcp", async (c) => {
   }
   const caller = await callerFromRequest(c.req.raw, c.env, config);
   if (!caller) {
-    c.header("WWW-Authenticate", 'Bearer realm="la-telecommande"');
+    c.header("WWW-Authenticate", authChallenge(c.req.raw, c.env, config));
     return c.json(jsonRpcError(-32001, DENIED_MESSAGE), 401);
   }
   // The route reads the body itself (to see cancellations and progress requests), so it
