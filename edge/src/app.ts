@@ -8,6 +8,8 @@ import { log } from "./log.js";
 import { mcpRoute } from "./mcp/route.js";
 import { SERVER_INFO } from "./mcp/server.js";
 import { oauthRoute } from "./oauth/routes.js";
+import { noteEdgeError } from "./status/edge-errors.js";
+import { statusRoute } from "./status/route.js";
 
 export const app = new Hono<{ Bindings: EdgeEnv }>();
 
@@ -20,12 +22,14 @@ app.get("/health", (c) => c.json({ ok: true, ...SERVER_INFO }));
 app.route("/", mcpRoute);
 app.route("/", connectRoute);
 app.route("/", oauthRoute);
+app.route("/", statusRoute);
 
 app.notFound((c) => c.json(jsonRpcError(-32601, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
 
 app.onError((err, c) => {
   if (err instanceof EdgeConfigError) {
     log("error", "config_error", { message: err.message });
+    noteEdgeError("config_error", err.message);
     return c.json(
       jsonRpcError(-32603, "server configuration error; the operator can see the details in the edge logs"),
       500,

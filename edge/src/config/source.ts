@@ -8,6 +8,7 @@
 import { type Config, ConfigError, parseConfig } from "@telecommande/shared";
 import type { EdgeEnv } from "../env.js";
 import { log } from "../log.js";
+import { noteEdgeError } from "../status/edge-errors.js";
 import { buildEdgeConfig, type EdgeConfig } from "./edge-config.js";
 
 /** The edge cannot start serving: the message is safe to log and names what to fix. */
@@ -23,6 +24,12 @@ const RETRY_AFTER_FAILURE_MS = 10_000;
 
 let cached: { source: string; at: number; config: Promise<EdgeConfig> } | undefined;
 const lastGood = new Map<string, { at: number; config: EdgeConfig }>();
+/** Where each config in use came from and when it was read (the status page shows its age). */
+const origins = new WeakMap<EdgeConfig, { source: string; loadedAt: number }>();
+
+export function configOrigin(config: EdgeConfig): { source: string; loadedAt: number } | null {
+  return origins.get(config) ?? null;
+}
 
 /** Private keys have no business at the edge: it never uses them, and a leak there leaks the fleet. */
 function warnKeyMaterial(config: Config, source: string): void {
@@ -41,6 +48,7 @@ async function fromText(text: string, source: string): Promise<EdgeConfig> {
     const parsed = parseConfig(text, source);
     warnKeyMaterial(parsed, source);
     const config = await buildEdgeConfig(parsed);
+    origins.set(config, { source, loadedAt: Date.now() });
     if (!config.permissions) {
       log("warn", "permissions_off", {
         message: "the config has no `users`: permissions are OFF and every VM is open to any caller",
@@ -100,6 +108,7 @@ export function loadEdgeConfig(env: EdgeEnv): Promise<EdgeConfig> {
         if (cached === entry) cached = undefined;
         throw err;
       }
+      noteEdgeError("config_refresh_failed", err instanceof Error ? err.message : String(err));
       log("warn", "config_refresh_failed", {
         error: err instanceof Error ? err.message : String(err),
         serving_config_age_s: Math.round((Date.now() - good.at) / 1000),

@@ -18,6 +18,7 @@ import {
 } from "@telecommande/shared";
 import type { EdgeEnv } from "../env.js";
 import { log } from "../log.js";
+import { HubActivity } from "./activity.js";
 import { admit } from "./admission.js";
 import { type BackgroundStart, type JobPart, partOf, startRecord } from "./background.js";
 import { JobStore } from "./job-store.js";
@@ -26,6 +27,7 @@ import { hubMaxBytes, overLimit } from "./limits.js";
 import { failure, type JobOutcome, type JobSpec, type JobWatcher } from "./outcome.js";
 import { jobDeadlineMs, newPending } from "./pending.js";
 import { type Attachment, attachment, send } from "./sockets.js";
+import { buildReport, type HubAttachment, type HubReport, probeSpec, VmProbes } from "./status-report.js";
 
 /** Header by which the Worker tells the hub which agent its token authenticated. */
 export const AGENT_HEADER = "X-Telecommande-Agent";
@@ -37,6 +39,9 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   private readonly jobs: JobTable;
   private readonly lastSeen = new WeakMap<WebSocket, number>();
   private readonly store: JobStore;
+  /** Recent jobs and error events, for the status page. */
+  private readonly activity: HubActivity;
+  private readonly probes = new VmProbes();
   private watchdog: ReturnType<typeof setInterval> | undefined;
   /** Answer bytes this hub holds for jobs in flight, at most. */
   private readonly maxBytes: number;
@@ -44,6 +49,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   constructor(ctx: DurableObjectState, env: EdgeEnv) {
     super(ctx, env);
     this.store = new JobStore(ctx.storage.sql);
+    this.activity = new HubActivity(ctx.storage.sql);
     this.maxBytes = hubMaxBytes(env.HUB_MAX_ANSWER_BYTES);
     this.jobs = new JobTable(this.store, () => {
       if (this.watchdog) clearInterval(this.watchdog);
@@ -64,6 +70,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     if (!admission.ok) {
       // Refused after the upgrade, so the agent reads why in the close frame.
       log("warn", "agent_duplicate_refused", { agent, reason: admission.reason });
+      this.activity.error("agent_refused", admission.reason);
       server.accept();
       server.close(CLOSE_DUPLICATE_AGENT, admission.reason);
       return new Response(null, { status: 101, webSocket: client });
@@ -118,6 +125,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     log("info", "agent_disconnected", { agent: attachment(ws)?.agent, code, reason });
+    if (attachment(ws)?.ready) this.activity.error("agent_disconnected", `connection closed (code ${code}) ${reason}`);
     this.orphan(ws, `the agent disconnected during the job (WebSocket closed, code ${code})`);
     // Complete the closing handshake, so an agent that is shutting down is not kept waiting.
     try {
@@ -129,6 +137,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     log("warn", "agent_socket_error", { agent: attachment(ws)?.agent, error: String(error) });
+    this.activity.error("agent_socket_error", "the agent's connection failed");
     this.orphan(ws, "the agent's connection failed during the job");
   }
 
@@ -140,7 +149,9 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     if (refused) return refused;
     const id = crypto.randomUUID();
     const deadline = jobDeadlineMs(spec);
-    return new Promise<JobOutcome>((resolve) => {
+    return new Promise<JobOutcome>((answer) => {
+      // The status page lists the job and hears how it ends.
+      const resolve = this.activity.track(id, spec, null, answer);
       const timer = setTimeout(() => {
         send(this.socketOf(this.jobs.get(id)?.conn), { type: "cancel", id });
         this.jobs.settle(
@@ -163,8 +174,12 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     this.store.prune(Date.now());
     const { record, refusal } = startRecord(this.store, agent, spec, start, ws ? attachment(ws)?.conn : undefined);
     this.store.create(record);
-    if (refusal) return refusal;
-    this.jobs.add(start.id, newPending({ conn: record.conn, stored: true, deadline: record.deadline, spec }));
+    const resolve = this.activity.track(start.id, spec, start.meta.tool);
+    if (refusal) {
+      resolve(refusal);
+      return refusal;
+    }
+    this.jobs.add(start.id, newPending({ conn: record.conn, stored: true, deadline: record.deadline, spec, resolve }));
     await this.keepAlarm();
     this.dispatch(ws as WebSocket, start.id, spec, agent);
     return null;
@@ -202,6 +217,19 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     }
     if (cancelled) log("info", "call_cancelled", { jobs: cancelled });
     return cancelled;
+  }
+
+  /** RPC from the status page: the agent's connection, `vms`' reachability, jobs and errors. Never throws. */
+  async statusReport(agent: string, vms: string[]): Promise<HubReport> {
+    const ws = this.readySocket();
+    return buildReport(agent, vms, {
+      socket: ws ? { att: attachment(ws) as HubAttachment, seenAt: this.seenAt(ws) } : null,
+      probe: (vm) => this.runJob(agent, probeSpec(vm)),
+      probes: this.probes,
+      activity: this.activity,
+      store: this.store,
+      pending: (id) => this.jobs.get(id) !== undefined,
+    });
   }
 
   /** Background jobs: deadlines, agents that never came back, and old records. */
@@ -243,6 +271,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     if (protocol !== PROTOCOL_VERSION) {
       const message = `protocol ${protocol} not supported; this edge speaks protocol ${PROTOCOL_VERSION}`;
       send(ws, { type: "error", code: "bad_message", message });
+      this.activity.error("agent_refused", `agent "${agent}" refused: ${message}`);
       ws.close(4002, "protocol version mismatch");
       return;
     }
@@ -257,7 +286,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
       log("info", "agent_probe", { agent, version });
       return;
     }
-    ws.serializeAttachment({ ...att, ready: true, vms } satisfies Attachment);
+    ws.serializeAttachment({ ...att, ready: true, vms, version, connectedAt: Date.now() } satisfies HubAttachment);
     for (const id of this.jobs.claim(att.conn, new Set(jobs))) send(ws, { type: "cancel", id });
     send(ws, { type: "welcome", protocol: PROTOCOL_VERSION, agent });
     log("info", "agent_connected", { agent, version, vms: vms.length, jobs: jobs.length });
