@@ -96,6 +96,7 @@ describe("the edge connection", () => {
       protocol: PROTOCOL_VERSION,
       vms: ["vm1"],
       jobs: [],
+      uptime_s: expect.any(Number),
     });
     expect(agentVersion()).toMatch(/^\d+\.\d+\.\d+/);
     socket.send({ type: "welcome", protocol: PROTOCOL_VERSION, agent: "default" });

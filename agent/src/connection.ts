@@ -170,6 +170,7 @@ export class EdgeConnection {
           protocol: PROTOCOL_VERSION,
           vms: this.options.vms,
           jobs: this.held(),
+          uptime_s: Math.round(process.uptime()),
         }),
       );
     });

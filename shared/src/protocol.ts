@@ -80,6 +80,11 @@ export const HelloSchema = z.object({
    * but takes no job to it and leaves the jobs held for the real agent alone.
    */
   probe: z.boolean().optional(),
+  /**
+   * How long the agent process has been running, in seconds, as it says hello: the hub
+   * dates the start on its own clock, so the status page's uptime needs no synced clocks.
+   */
+  uptime_s: z.number().nonnegative().optional(),
 });
 export const WelcomeSchema = z.object({
   type: z.literal("welcome"),

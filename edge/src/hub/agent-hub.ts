@@ -8,26 +8,26 @@ import { DurableObject } from "cloudflare:workers";
 import {
   AGENT_INSTANCE_HEADER,
   CLOSE_DUPLICATE_AGENT,
-  HEARTBEAT_MS,
   type Message,
   PING_FRAME,
   PONG_FRAME,
   PROTOCOL_VERSION,
   parseMessage,
-  RECONNECT_GRACE_MS,
 } from "@telecommande/shared";
 import type { EdgeEnv } from "../env.js";
 import { log } from "../log.js";
 import { HubActivity } from "./activity.js";
 import { admit } from "./admission.js";
 import { type BackgroundStart, type JobPart, partOf, startRecord } from "./background.js";
+import { helloVerdict } from "./hello.js";
 import { JobStore } from "./job-store.js";
-import { JobTable, lostOutcome, notBack } from "./job-table.js";
+import { CANCELLED_BY_CLIENT, JobTable } from "./job-table.js";
 import { hubMaxBytes, overLimit } from "./limits.js";
 import { failure, type JobOutcome, type JobSpec, type JobWatcher } from "./outcome.js";
 import { jobDeadlineMs, newPending } from "./pending.js";
 import { type Attachment, attachment, send } from "./sockets.js";
 import { buildReport, type HubAttachment, type HubReport, probeSpec, VmProbes } from "./status-report.js";
+import { HeartbeatWatchdog } from "./watchdog.js";
 
 /** Header by which the Worker tells the hub which agent its token authenticated. */
 export const AGENT_HEADER = "X-Telecommande-Agent";
@@ -42,7 +42,8 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   /** Recent jobs and error events, for the status page. */
   private readonly activity: HubActivity;
   private readonly probes = new VmProbes();
-  private watchdog: ReturnType<typeof setInterval> | undefined;
+  /** While calls wait, an agent silent for three heartbeats is treated as gone. */
+  private readonly watchdog: HeartbeatWatchdog;
   /** Answer bytes this hub holds for jobs in flight, at most. */
   private readonly maxBytes: number;
 
@@ -51,10 +52,15 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     this.store = new JobStore(ctx.storage.sql);
     this.activity = new HubActivity(ctx.storage.sql);
     this.maxBytes = hubMaxBytes(env.HUB_MAX_ANSWER_BYTES);
-    this.jobs = new JobTable(this.store, () => {
-      if (this.watchdog) clearInterval(this.watchdog);
-      this.watchdog = undefined;
-    });
+    this.watchdog = new HeartbeatWatchdog(
+      () => ctx.getWebSockets(),
+      (ws) => this.seenAt(ws),
+      (ws) => {
+        this.orphan(ws, "the agent stopped answering heartbeats during the job");
+        ws.close(4008, "heartbeat timeout");
+      },
+    );
+    this.jobs = new JobTable(this.store, () => this.watchdog.stop());
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
 
@@ -197,7 +203,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
     if (stored.endedAt === null) {
       this.jobs.reviveAll();
       send(this.socketOf(this.jobs.get(id)?.conn), { type: "cancel", id });
-      this.jobs.settle(id, failure("cancelled", "cancelled by the client; the remote command was stopped"));
+      this.jobs.settle(id, failure("cancelled", CANCELLED_BY_CLIENT));
     }
     return partOf(this.store, id, caller);
   }
@@ -208,13 +214,7 @@ export class AgentHub extends DurableObject<EdgeEnv> {
    * it was cancelled. Returns how many jobs were running.
    */
   async cancelCall(call: string): Promise<number> {
-    let cancelled = 0;
-    for (const [id, job] of this.jobs.entries()) {
-      if (job.call !== call) continue;
-      send(this.socketOf(job.conn), { type: "cancel", id });
-      this.jobs.settle(id, failure("cancelled", "cancelled by the client; the remote command was stopped"));
-      cancelled++;
-    }
+    const cancelled = this.jobs.cancelCall(call, (id, conn) => send(this.socketOf(conn), { type: "cancel", id }));
     if (cancelled) log("info", "call_cancelled", { jobs: cancelled });
     return cancelled;
   }
@@ -235,19 +235,11 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   /** Background jobs: deadlines, agents that never came back, and old records. */
   override async alarm(): Promise<void> {
     const now = Date.now();
-    this.jobs.reviveAll();
-    for (const [id, job] of this.jobs.entries()) {
-      if (!job.stored) continue;
-      if (now >= job.deadline) {
-        send(this.socketOf(job.conn), { type: "cancel", id });
-        this.jobs.settle(id, failure("timeout", "the agent did not answer before the job's deadline"));
-      } else if (job.orphanedAt === undefined && !this.socketOf(job.conn)) {
-        // The hub restarted and the connection is gone: the agent's grace starts now.
-        this.jobs.orphanJob(id, job, "the edge restarted during the job", now);
-      } else if (job.orphanedAt !== undefined && now - job.orphanedAt >= RECONNECT_GRACE_MS) {
-        this.jobs.settle(id, lostOutcome(notBack("the agent's connection was lost during the job")));
-      }
-    }
+    this.jobs.reviewStored(
+      now,
+      (conn) => this.socketOf(conn) !== undefined,
+      (id, conn) => send(this.socketOf(conn), { type: "cancel", id }),
+    );
     this.store.prune(now);
     await this.keepAlarm();
   }
@@ -260,36 +252,28 @@ export class AgentHub extends DurableObject<EdgeEnv> {
 
   private dispatch(ws: WebSocket, id: string, spec: JobSpec, agent: string): void {
     if (!this.lastSeen.has(ws)) this.lastSeen.set(ws, Date.now());
-    this.startWatchdog();
+    this.watchdog.start();
     if (!send(ws, { type: "job", id, ...spec })) {
       this.jobs.settle(id, failure("agent_disconnected", `agent "${agent}" connection is closing`));
     }
   }
 
   private onHello(ws: WebSocket, att: Attachment, hello: Extract<Message, { type: "hello" }>) {
-    const { agent, protocol, version, vms, jobs } = hello;
-    if (protocol !== PROTOCOL_VERSION) {
-      const message = `protocol ${protocol} not supported; this edge speaks protocol ${PROTOCOL_VERSION}`;
-      send(ws, { type: "error", code: "bad_message", message });
-      this.activity.error("agent_refused", `agent "${agent}" refused: ${message}`);
-      ws.close(4002, "protocol version mismatch");
+    const { agent, version, vms, jobs } = hello;
+    const verdict = helloVerdict(att, hello);
+    if (verdict.kind === "refuse") {
+      send(ws, { type: "error", code: "bad_message", message: verdict.message });
+      this.activity.error("agent_refused", `agent "${agent}" refused: ${verdict.message}`);
+      ws.close(verdict.closeCode, verdict.closeReason);
       return;
     }
-    if (agent !== att.agent) {
-      send(ws, { type: "error", code: "bad_message", message: `this token belongs to agent "${att.agent}"` });
-      ws.close(4003, "agent name does not match its token");
-      return;
+    if (verdict.kind === "accept") {
+      ws.serializeAttachment(verdict.attachment);
+      for (const id of this.jobs.claim(att.conn, new Set(jobs))) send(ws, { type: "cancel", id });
     }
-    if (hello.probe) {
-      // A doctor's check: it must not receive jobs, nor fail the ones a dropped agent holds.
-      send(ws, { type: "welcome", protocol: PROTOCOL_VERSION, agent });
-      log("info", "agent_probe", { agent, version });
-      return;
-    }
-    ws.serializeAttachment({ ...att, ready: true, vms, version, connectedAt: Date.now() } satisfies HubAttachment);
-    for (const id of this.jobs.claim(att.conn, new Set(jobs))) send(ws, { type: "cancel", id });
     send(ws, { type: "welcome", protocol: PROTOCOL_VERSION, agent });
-    log("info", "agent_connected", { agent, version, vms: vms.length, jobs: jobs.length });
+    const event = verdict.kind === "probe" ? "agent_probe" : "agent_connected";
+    log("info", event, { agent, version, vms: vms.length, jobs: jobs.length });
   }
 
   private readySocket(): WebSocket | undefined {
@@ -311,20 +295,5 @@ export class AgentHub extends DurableObject<EdgeEnv> {
   private seenAt(ws: WebSocket): number {
     const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
     return Math.max(pinged, this.lastSeen.get(ws) ?? 0);
-  }
-
-  /** While calls wait, an agent silent for three heartbeats is treated as gone. */
-  private startWatchdog(): void {
-    if (this.watchdog) return;
-    this.watchdog = setInterval(() => {
-      const now = Date.now();
-      for (const ws of this.ctx.getWebSockets()) {
-        const seen = this.seenAt(ws);
-        if (seen && now - seen > 3 * HEARTBEAT_MS) {
-          this.orphan(ws, "the agent stopped answering heartbeats during the job");
-          ws.close(4008, "heartbeat timeout");
-        }
-      }
-    }, 1_000);
   }
 }

@@ -14,6 +14,8 @@ import { send } from "./sockets.js";
 /** The messages that carry a piece of a job's answer. */
 export type JobMessage = Extract<Message, { type: "progress" | "vm_result" | "tail" | "result" | "error" }>;
 
+export const CANCELLED_BY_CLIENT = "cancelled by the client; the remote command was stopped";
+
 export function lostOutcome(why: string): JobOutcome {
   return failure("agent_disconnected", `${why}; the job's outcome is unknown`);
 }
@@ -158,6 +160,43 @@ export class JobTable {
     job.orphanedAt = now;
     if (job.stored) this.store.setConn(id, job.conn, now);
     job.graceTimer = setTimeout(() => this.settle(id, lostOutcome(notBack(why))), RECONNECT_GRACE_MS);
+  }
+
+  /** Settles the jobs of client call `call` as cancelled, telling the agent through `cancel`; how many there were. */
+  cancelCall(call: string, cancel: (id: string, conn: string | null) => void): number {
+    let cancelled = 0;
+    for (const [id, job] of this.pending) {
+      if (job.call !== call) continue;
+      cancel(id, job.conn);
+      this.settle(id, failure("cancelled", CANCELLED_BY_CLIENT));
+      cancelled++;
+    }
+    return cancelled;
+  }
+
+  /**
+   * The alarm's round over background jobs (revived from the store after a restart): past
+   * their deadline they are cancelled (`cancel` tells the agent) and settled as timed out; on
+   * a connection that is gone they start their reconnect grace, or are lost once it is over.
+   */
+  reviewStored(
+    now: number,
+    connected: (conn: string | null) => boolean,
+    cancel: (id: string, conn: string | null) => void,
+  ): void {
+    this.reviveAll();
+    for (const [id, job] of this.pending) {
+      if (!job.stored) continue;
+      if (now >= job.deadline) {
+        cancel(id, job.conn);
+        this.settle(id, failure("timeout", "the agent did not answer before the job's deadline"));
+      } else if (job.orphanedAt === undefined && !connected(job.conn)) {
+        // The hub restarted and the connection is gone: the agent's grace starts now.
+        this.orphanJob(id, job, "the edge restarted during the job", now);
+      } else if (job.orphanedAt !== undefined && now - job.orphanedAt >= RECONNECT_GRACE_MS) {
+        this.settle(id, lostOutcome(notBack("the agent's connection was lost during the job")));
+      }
+    }
   }
 
   /**

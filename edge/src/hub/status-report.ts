@@ -23,6 +23,8 @@ export interface HubAttachment extends Attachment {
   version?: string;
   /** When the agent's hello was accepted. */
   connectedAt?: number;
+  /** When the agent process started (its hello's uptime, on the hub's clock); unset if it did not say. */
+  startedAt?: number;
 }
 
 export type VmState = "up" | "down" | "unknown" | "agent_offline";
@@ -41,6 +43,7 @@ export interface AgentConnection {
   version: string | null;
   instance: string | null;
   connectedAt: number | null;
+  startedAt: number | null;
   /** The last message or heartbeat of the connection. */
   lastSeenAt: number | null;
 }
@@ -60,12 +63,15 @@ export function probeSpec(vm: string): JobSpec {
 }
 
 export function connectionOf(att: HubAttachment | null, lastSeenAt: number | null): AgentConnection {
-  if (!att) return { connected: false, version: null, instance: null, connectedAt: null, lastSeenAt: null };
+  if (!att) {
+    return { connected: false, version: null, instance: null, connectedAt: null, startedAt: null, lastSeenAt: null };
+  }
   return {
     connected: true,
     version: att.version ?? null,
     instance: att.instance ?? null,
     connectedAt: att.connectedAt ?? null,
+    startedAt: att.startedAt ?? null,
     lastSeenAt: lastSeenAt || null,
   };
 }

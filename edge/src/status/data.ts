@@ -23,6 +23,9 @@ export interface StatusAgent {
   version: string | null;
   instance: string | null;
   connected_at: string | null;
+  /** Seconds since this connection's hello. */
+  connected_s: number | null;
+  /** Seconds since the agent process started; null when it did not say (older agents). */
   uptime_s: number | null;
   last_heartbeat_at: string | null;
   error: string | null;
@@ -80,7 +83,7 @@ function describeSource(source: string): string {
 
 function unanswered(vms: string[], why: string): HubReport {
   return {
-    agent: { connected: false, version: null, instance: null, connectedAt: null, lastSeenAt: null },
+    agent: { connected: false, version: null, instance: null, connectedAt: null, startedAt: null, lastSeenAt: null },
     vms: vms.map((name) => ({ name, state: "unknown", latencyMs: null, checkedAt: null, error: why })),
     running: [],
     recent: [],
@@ -158,7 +161,8 @@ export async function collectStatus(env: EdgeEnv, config: EdgeConfig, now = Date
       version: a.version,
       instance: a.instance,
       connected_at: iso(a.connectedAt),
-      uptime_s: a.connectedAt === null ? null : seconds(now - a.connectedAt),
+      connected_s: a.connectedAt === null ? null : seconds(now - a.connectedAt),
+      uptime_s: a.startedAt === null ? null : seconds(now - a.startedAt),
       last_heartbeat_at: iso(a.lastSeenAt),
       error: report.error,
     });
