@@ -7,6 +7,7 @@
  * line keeps only the length), so a secret typed in a command stays out of the page.
  */
 import { failure, type JobOutcome, type JobSpec } from "./outcome.js";
+import { withSchema } from "./sql-schema.js";
 import { STATUS_CALLER } from "./status-report.js";
 
 export const KEEP_JOBS = 50;
@@ -126,15 +127,9 @@ function jobOf(r: Row): ActivityJob {
 }
 
 export class HubActivity {
-  private ready = false;
-  constructor(private readonly sql: SqlStorage) {}
-
-  private db(): SqlStorage {
-    if (!this.ready) {
-      this.sql.exec(SCHEMA);
-      this.ready = true;
-    }
-    return this.sql;
+  private readonly db: () => SqlStorage;
+  constructor(sql: SqlStorage) {
+    this.db = withSchema(sql, SCHEMA);
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import type { JobResult, VmOutcome } from "@telecommande/shared";
 import type { JobOutcome, JobSpec } from "./outcome.js";
+import { withSchema } from "./sql-schema.js";
 
 /** How long an ended job stays readable, and how many ended jobs one hub keeps at most. */
 export const KEEP_MS = 24 * 3600_000;
@@ -94,15 +95,9 @@ function fromRow(r: JobRow): StoredJob {
 }
 
 export class JobStore {
-  private ready = false;
-  constructor(private readonly sql: SqlStorage) {}
-
-  private db(): SqlStorage {
-    if (!this.ready) {
-      this.sql.exec(SCHEMA);
-      this.ready = true;
-    }
-    return this.sql;
+  private readonly db: () => SqlStorage;
+  constructor(sql: SqlStorage) {
+    this.db = withSchema(sql, SCHEMA);
   }
 
   create(job: Omit<StoredJob, "orphanedAt" | "tail" | "final" | "endedAt">): void {
