@@ -4,14 +4,14 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { HubActivity, KEEP_ERRORS, KEEP_JOBS, summarize } from "../src/hub/activity.js";
+import { FLUSH_AFTER_MS, HubActivity, KEEP_ERRORS, KEEP_JOBS, summarize } from "../src/hub/activity.js";
 import { failure, type JobSpec } from "../src/hub/outcome.js";
 import { probeSpec } from "../src/hub/status-report.js";
 import { execResult } from "./fake-agent.js";
 
-function withActivity<R>(name: string, fn: (activity: HubActivity) => R): Promise<R> {
+function withActivity<R>(name: string, fn: (activity: HubActivity, sql: SqlStorage) => R): Promise<R> {
   const stub = env.AGENT_HUB.get(env.AGENT_HUB.idFromName(name));
-  return runInDurableObject(stub, (_instance, state) => fn(new HubActivity(state.storage.sql)));
+  return runInDurableObject(stub, (_instance, state) => fn(new HubActivity(state.storage.sql), state.storage.sql));
 }
 
 const exec = (command: string): JobSpec => ({ kind: "exec", vm: "vm1", caller: "alice", command, timeout_ms: 1000 });
@@ -71,6 +71,25 @@ describe("hub activity", () => {
       expect(recent).toHaveLength(KEEP_JOBS);
       expect(recent.some((j) => j.id === "probe")).toBe(false);
       expect(activity.errors()).toHaveLength(KEEP_ERRORS);
+    });
+  });
+
+  it("batches its writes off the job's path: nothing is written until the batch is due or someone reads", async () => {
+    await withActivity("activity-batched", async (activity, sql) => {
+      const rows = () => {
+        const tables = sql.exec("SELECT name FROM sqlite_master WHERE name = 'status_jobs'").toArray();
+        return tables.length ? sql.exec("SELECT count(*) AS n FROM status_jobs").one().n : 0;
+      };
+      activity.track("a", exec("true"), null)(failure("timeout", "slow"));
+      activity.track("b", exec("true"), null);
+      expect(rows()).toBe(0);
+      await new Promise((r) => setTimeout(r, FLUSH_AFTER_MS + 200));
+      expect(rows()).toBe(2);
+      activity.track("c", exec("true"), null);
+      // A read sees every event, batched or not.
+      expect(activity.jobs(() => true, none).running.map((j) => j.id)).toEqual(["c", "b"]);
+      expect(activity.errors()).toHaveLength(1);
+      expect(rows()).toBe(3);
     });
   });
 
