@@ -4,7 +4,7 @@
  * uploading anything or touching the network. Prints the bundle size.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -39,5 +39,28 @@ describe("deploy bundle", () => {
       expect(text).toContain(binding);
     }
     expect(text).toContain("--dry-run: exiting now.");
+  });
+
+  const PREFLIGHT = path.join(REPO, "edge/scripts/deploy-preflight.mjs");
+  const preflight = (...args: string[]) =>
+    spawnSync(process.execPath, [PREFLIGHT, ...args], { cwd: REPO, encoding: "utf8", timeout: 20_000 });
+
+  it("npm run deploy stops before wrangler while OAUTH_KV has its placeholder id, and says how to fix it", () => {
+    const run = preflight();
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('the OAUTH_KV namespace in wrangler.toml still has the placeholder id "000');
+    expect(run.stderr).toContain("npx wrangler kv namespace create OAUTH_KV");
+  });
+
+  it("passes a wrangler.toml with a real namespace id, and one without OAuth", () => {
+    const repoToml = readFileSync(path.join(REPO, "wrangler.toml"), "utf8");
+    const withId = path.join(out, "with-id.toml");
+    writeFileSync(withId, repoToml.replace(/id = "0+"/, 'id = "0f2ac74b498b48028cb68387df0f5d2e"'));
+    expect(preflight(withId).status).toBe(0);
+    const withoutOauth = path.join(out, "without-oauth.toml");
+    writeFileSync(withoutOauth, repoToml.replace(/\[\[kv_namespaces\]\][^[]*/, ""));
+    const run = preflight(withoutOauth);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
   });
 });
