@@ -162,16 +162,10 @@ export class EdgeConnection {
         log.warn("handshake_timeout", { message: "no welcome from the edge; reconnecting" });
         ws.terminate();
       }, this.options.welcomeTimeoutMs ?? 10_000);
+      const { vms } = this.options;
+      const uptime_s = Math.round(process.uptime());
       this.sendRaw(
-        encodeMessage({
-          type: "hello",
-          agent,
-          version,
-          protocol: PROTOCOL_VERSION,
-          vms: this.options.vms,
-          jobs: this.held(),
-          uptime_s: Math.round(process.uptime()),
-        }),
+        encodeMessage({ type: "hello", agent, version, protocol: PROTOCOL_VERSION, vms, jobs: this.held(), uptime_s }),
       );
     });
     ws.on("message", (data, isBinary) => {
