@@ -21,6 +21,16 @@ describe("banner", () => {
     expect(text).toContain("Ctrl-C to stop");
     expect(text).toMatch(/Agent data {5}\/tmp\/tc-dev-x\/agent-data .*host keys trusted on first use/);
     expect(text).not.toContain("PERMISSIONS ARE OFF");
+    expect(text).not.toContain("/status");
+  });
+
+  it("points admins at the status page", () => {
+    const config = parseConfig(
+      "vms: [{name: demo, host: 127.0.0.1, port: 2222, user: me}]\ngroups: [{name: g, vms: [demo]}]\n" +
+        "users: [{name: demo, api_key: k, groups: [g], admin: true}]\n",
+    );
+    const text = renderBanner({ port: 8799, config, configPath: undefined, demoApiKey: "k", agentDataDir: "/tmp/x" });
+    expect(text).toContain("Status page    http://127.0.0.1:8799/status   (admins sign in with their key)");
   });
 
   it("says loudly that permissions are off when the config has no users", () => {

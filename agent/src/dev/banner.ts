@@ -44,6 +44,9 @@ export function renderBanner({ port, config, configPath, demoApiKey, agentDataDi
     lines.push(`  API key        one of the users' keys in ${configPath}`);
   }
 
+  if (config.users?.some((u) => u.admin)) {
+    lines.push(`  Status page    http://127.0.0.1:${port}/status   (admins sign in with their key)`);
+  }
   lines.push(`  Config         ${configPath ?? "built-in demo (nothing written outside a private temp dir)"}`);
   lines.push(`  Agent data     ${agentDataDir}   (known_hosts: host keys trusted on first use)`);
   lines.push(`  VMs            ${config.vms.length === 0 ? "none" : ""}`);

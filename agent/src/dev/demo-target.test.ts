@@ -183,6 +183,6 @@ describe("demo target", () => {
         host_key: target.hostKeyFingerprint,
       },
     ]);
-    expect(config.users).toEqual([{ name: "demo", api_key: "demo-key", groups: ["demo"] }]);
+    expect(config.users).toEqual([{ name: "demo", api_key: "demo-key", groups: ["demo"], admin: true }]);
   });
 });

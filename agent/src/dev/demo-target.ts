@@ -235,6 +235,7 @@ export function demoConfig(target: DemoTarget, apiKey: string): Config {
       },
     ],
     groups: [{ name: "demo", vms: ["demo"] }],
-    users: [{ name: "demo", api_key: apiKey, groups: ["demo"] }],
+    // The demo user is an admin, so the status page can be tried too.
+    users: [{ name: "demo", api_key: apiKey, groups: ["demo"], admin: true }],
   };
 }
