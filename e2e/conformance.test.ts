@@ -1,7 +1,8 @@
 /**
  * The official MCP conformance suite against the edge under wrangler dev. The suite has no
  * way to send an Authorization header, so it runs against an open-mode stack (no `users`
- * key, allowed on loopback), which is also the case its DNS-rebinding scenario is about.
+ * key, allowed on loopback), which is also the case its DNS-rebinding scenario is about, and
+ * against a stack with users through a loopback relay that adds an API key to each request.
  * Scenarios the server deliberately cannot pass are in e2e/conformance-baseline.yaml; any
  * other failure, or a baselined scenario that starts passing, fails this file.
  */
@@ -17,6 +18,7 @@ import {
   type SuiteRun,
   scenarioFailed,
 } from "./conformance-suite.js";
+import { type HeaderProxy, startHeaderProxy } from "./harness/header-proxy.js";
 import { sshdAvailable } from "./harness/index.js";
 import { useStack } from "./harness/use-stack.js";
 
@@ -34,11 +36,21 @@ const PASSING = [
   "dns-rebinding-protection",
 ];
 
-describe.skipIf(!sshdAvailable())("MCP conformance suite (open mode)", () => {
-  const env = useStack({ permissions: false });
+/**
+ * The suite once per way in: open mode (no users), and a permissions stack reached through a
+ * loopback relay that adds alice's API key to every request, as the header-based clients do.
+ */
+const MODES = [
+  { name: "open mode", permissions: false },
+  { name: "with an API key", permissions: true },
+] as const;
+
+describe.skipIf(!sshdAvailable()).each(MODES)("MCP conformance suite ($name)", ({ permissions }) => {
+  const env = useStack({ permissions });
   const baseline = baselineScenarios();
   let outDir: string;
   let suite: SuiteRun;
+  let proxy: HeaderProxy | undefined;
 
   const isPass = (scenario: string) => {
     const checks = suite.results.get(scenario);
@@ -47,12 +59,15 @@ describe.skipIf(!sshdAvailable())("MCP conformance suite (open mode)", () => {
 
   beforeAll(async () => {
     outDir = mkdtempSync(path.join(os.tmpdir(), "tlc-conformance-"));
-    suite = await runConformance(env.stack.edge.mcpUrl, outDir);
+    if (permissions)
+      proxy = await startHeaderProxy(env.stack.edge.mcpUrl, "Authorization", `Bearer ${env.stack.keys.alice}`);
+    suite = await runConformance(proxy?.mcpUrl ?? env.stack.edge.mcpUrl, outDir);
     const passed = [...suite.results.keys()].filter(isPass).length;
     const baselined = baseline.filter((s) => suite.results.has(s) && !isPass(s)).length;
     console.log(`conformance: passed ${passed}, baselined ${baselined} (suite ran in ${suite.ms} ms)`);
   });
-  afterAll(() => {
+  afterAll(async () => {
+    await proxy?.stop();
     if (outDir && process.env.E2E_KEEP_TMP !== "1") rmSync(outDir, { recursive: true, force: true });
   });
 
