@@ -1,6 +1,7 @@
 /** @module The edge's Hono app: MCP endpoint, agent connection point, health. */
 import { Hono } from "hono";
 import { EdgeConfigError } from "./config/source.js";
+import { noteEdgeError } from "./edge-errors.js";
 import type { EdgeEnv } from "./env.js";
 import { jsonRpcError } from "./http/json-rpc.js";
 import { connectRoute } from "./hub/connect-route.js";
@@ -8,7 +9,6 @@ import { log } from "./log.js";
 import { mcpRoute } from "./mcp/route.js";
 import { SERVER_INFO } from "./mcp/server.js";
 import { oauthRoute } from "./oauth/routes.js";
-import { noteEdgeError } from "./status/edge-errors.js";
 import { statusRoute } from "./status/route.js";
 
 export const app = new Hono<{ Bindings: EdgeEnv }>();

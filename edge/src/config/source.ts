@@ -6,9 +6,9 @@
  * config keeps serving, its age in the logs, and the fetch is retried shortly.
  */
 import { type Config, ConfigError, parseConfig } from "@telecommande/shared";
+import { noteEdgeError } from "../edge-errors.js";
 import type { EdgeEnv } from "../env.js";
 import { log } from "../log.js";
-import { noteEdgeError } from "../status/edge-errors.js";
 import { buildEdgeConfig, type EdgeConfig } from "./edge-config.js";
 
 /** The edge cannot start serving: the message is safe to log and names what to fix. */

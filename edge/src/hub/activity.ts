@@ -12,8 +12,9 @@
 import { log } from "../log.js";
 import { failure, type JobOutcome, type JobSpec } from "./outcome.js";
 import { withSchema } from "./sql-schema.js";
-import { STATUS_CALLER } from "./status-report.js";
 
+/** The caller name of the status page's own probes; they are not listed among the jobs. */
+export const STATUS_CALLER = "(status page)";
 export const KEEP_JOBS = 50;
 export const KEEP_ERRORS = 20;
 /** How long a write waits to be batched with the next ones. */

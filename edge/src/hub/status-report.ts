@@ -6,13 +6,11 @@
  * until it lands, so the page never waits on an unreachable host's timeout.
  */
 import { log } from "../log.js";
-import type { ActivityError, ActivityJob, HubActivity } from "./activity.js";
+import { type ActivityError, type ActivityJob, type HubActivity, STATUS_CALLER } from "./activity.js";
 import type { JobStore } from "./job-store.js";
 import type { JobOutcome, JobSpec } from "./outcome.js";
 import type { Attachment } from "./sockets.js";
 
-/** The caller name of the hub's own probes; they are not listed among the jobs. */
-export const STATUS_CALLER = "(status page)";
 export const PROBE_EVERY_MS = 15_000;
 export const PROBE_TIMEOUT_MS = 5_000;
 export const PROBE_WAIT_MS = 2_500;

@@ -5,12 +5,12 @@
  */
 import type { EdgeConfig } from "../config/edge-config.js";
 import { configOrigin } from "../config/source.js";
+import { edgeErrors, noteEdgeError } from "../edge-errors.js";
 import type { EdgeEnv } from "../env.js";
 import type { ActivityJob } from "../hub/activity.js";
 import { agentNames, hubStub } from "../hub/dispatch.js";
 import type { HubReport, VmState } from "../hub/status-report.js";
 import { log } from "../log.js";
-import { edgeErrors, noteEdgeError } from "./edge-errors.js";
 
 /** How long the page waits for one hub; the hub itself waits at most PROBE_WAIT_MS for probes. */
 export const HUB_WAIT_MS = 4_000;
