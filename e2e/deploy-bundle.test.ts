@@ -35,7 +35,13 @@ describe("deploy bundle", () => {
       `deploy bundle: ${total.toFixed(0)} KiB, ${gzip.toFixed(0)} KiB gzipped (free plan limit ${FREE_PLAN_GZIP_KIB} KiB)`,
     );
     expect(gzip).toBeLessThan(FREE_PLAN_GZIP_KIB);
-    for (const binding of ["env.AGENT_HUB (AgentHub)", "env.CONFIRM_NONCES (ConfirmNonces)", "env.CALLS_PER_KEY"]) {
+    for (const binding of [
+      "env.AGENT_HUB (AgentHub)",
+      "env.CONFIRM_NONCES (ConfirmNonces)",
+      "env.CALLS_PER_KEY",
+      "env.SIGN_INS",
+      "env.OAUTH_KV",
+    ]) {
       expect(text).toContain(binding);
     }
     expect(text).toContain("--dry-run: exiting now.");

@@ -27,6 +27,11 @@ export interface PolicyBindings {
   CONFIRM_NONCES?: DurableObjectNamespace<ConfirmNonces>;
 }
 
+/** Sign-in attempts per client address (wrangler.toml `[[ratelimits]]`); without it, unlimited. */
+export interface SignInBindings {
+  SIGN_INS?: RateLimit;
+}
+
 /** OAuth storage (wrangler.toml `[[kv_namespaces]]`): grants, tokens, clients, login codes. Without it OAuth is off. */
 export interface OAuthBindings {
   OAUTH_KV?: KVNamespace;
@@ -40,4 +45,4 @@ export interface EdgeOptions {
   HUB_MAX_ANSWER_BYTES?: string;
 }
 
-export type EdgeEnv = Cloudflare.Env & EdgeSecrets & EdgeOptions & PolicyBindings & OAuthBindings;
+export type EdgeEnv = Cloudflare.Env & EdgeSecrets & EdgeOptions & PolicyBindings & OAuthBindings & SignInBindings;

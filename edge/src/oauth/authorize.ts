@@ -16,6 +16,8 @@ import { type Caller, callerForUser, resolveCaller } from "../auth/caller.js";
 import type { EdgeConfig } from "../config/edge-config.js";
 import { loadEdgeConfig } from "../config/source.js";
 import type { EdgeEnv } from "../env.js";
+import { RATE_PERIOD_S } from "../http/rate-limit.js";
+import { SIGN_IN_LIMITED, signInLimited } from "../http/sign-in-limit.js";
 import { log } from "../log.js";
 import { looksLikeLoginCode, redeemLoginCode } from "./login-codes.js";
 import { consentPage, PAGE_HEADERS, problemPage, signInPage } from "./page.js";
@@ -28,7 +30,7 @@ const consentUserKey = async (handle: string) => `consent-user:${await sha256Hex
 
 export const authorizeRoute = new Hono<{ Bindings: EdgeEnv }>();
 
-async function page(body: ReturnType<typeof consentPage>, status: 200 | 400 | 403 = 200, extra?: Headers) {
+async function page(body: ReturnType<typeof consentPage>, status: 200 | 400 | 403 | 429 = 200, extra?: Headers) {
   const headers = new Headers(extra);
   for (const [name, value] of Object.entries(PAGE_HEADERS)) headers.set(name, value);
   headers.set("Content-Type", "text/html; charset=utf-8");
@@ -103,6 +105,9 @@ authorizeRoute.post(AUTHORIZE_PATH, async (c) => {
     if (typeof handle === "string") return await decide(c, oauth, config, kv, handle, form.get("decision"));
     const request = await oauth.parseAuthRequest(c.req.raw);
     const details = await oauth.describeConsent(request);
+    if (await signInLimited(c)) {
+      return page(signInPage(details, SIGN_IN_LIMITED), 429, new Headers({ "Retry-After": String(RATE_PERIOD_S) }));
+    }
     const credential = form.get("credential");
     const caller = typeof credential === "string" ? await callerForCredential(c, config, credential) : null;
     if (!caller) {

@@ -14,6 +14,7 @@ import { callerForUser, resolveCaller } from "../auth/caller.js";
 import { loadEdgeConfig } from "../config/source.js";
 import type { EdgeEnv } from "../env.js";
 import { hostGuard } from "../http/host-guard.js";
+import { SIGN_IN_LIMITED, signInLimited } from "../http/sign-in-limit.js";
 import { log } from "../log.js";
 
 export const LOGIN_CODE_TTL_S = 600;
@@ -81,6 +82,7 @@ loginCodesRoute.post("/oauth/login-codes", async (c) => {
   if (!kv || !config.permissions) {
     return c.json({ error: "login codes need OAuth: an OAUTH_KV binding and a config with users" }, 404);
   }
+  if (await signInLimited(c)) return c.json({ error: SIGN_IN_LIMITED }, 429);
   const admin = await resolveCaller(config, c.req.header("authorization"));
   if (!admin) {
     c.header("WWW-Authenticate", 'Bearer realm="la-telecommande"');

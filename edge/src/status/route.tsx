@@ -19,6 +19,7 @@ import type { EdgeConfig } from "../config/edge-config.js";
 import { loadEdgeConfig } from "../config/source.js";
 import type { EdgeEnv } from "../env.js";
 import { hostGuard } from "../http/host-guard.js";
+import { SIGN_IN_LIMITED, signInLimited } from "../http/sign-in-limit.js";
 import { log } from "../log.js";
 import { contentSecurityPolicy } from "./assets.js";
 import { collectStatus } from "./data.js";
@@ -75,7 +76,7 @@ function noStore(c: Ctx): void {
   c.header("Referrer-Policy", "same-origin");
 }
 
-async function html(c: Ctx, page: HtmlEscapedString | Promise<HtmlEscapedString>, status: 200 | 401 | 403 = 200) {
+async function html(c: Ctx, page: HtmlEscapedString | Promise<HtmlEscapedString>, status: 200 | 401 | 403 | 429 = 200) {
   noStore(c);
   c.header("Content-Security-Policy", await contentSecurityPolicy());
   return c.html(`<!doctype html>${await page}`, status);
@@ -118,6 +119,7 @@ statusRoute.get("/status", async (c) => {
 
 statusRoute.post("/status/login", async (c) => {
   if (crossSite(c)) return denied(c, 403);
+  if (await signInLimited(c)) return html(c, <SignInPage error={SIGN_IN_LIMITED} />, 429);
   const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
   const key = typeof form.api_key === "string" ? form.api_key.trim() : "";
   const config = await loadEdgeConfig(c.env);
