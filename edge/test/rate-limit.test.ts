@@ -10,19 +10,7 @@ import { describe, expect, it } from "vitest";
 import { app } from "../src/app.js";
 import { RATE_LIMITED } from "../src/http/rate-limit.js";
 import { MCP_URL } from "./fixtures.js";
-
-/** A limiter that lets `allowance` calls through per key, then refuses; records the keys asked. */
-function standIn(allowance: number) {
-  const counts = new Map<string, number>();
-  const limiter = {
-    limit: async ({ key }: { key: string }) => {
-      const n = (counts.get(key) ?? 0) + 1;
-      counts.set(key, n);
-      return { success: n <= allowance };
-    },
-  } as unknown as RateLimit;
-  return { limiter, counts };
-}
+import { limiterStandIn } from "./limiter-stand-in.js";
 
 async function post(limiter: RateLimit, key: string, body: unknown): Promise<Response> {
   const request = new Request(MCP_URL, {
@@ -49,7 +37,7 @@ const listVms = (id: number) => ({
 
 describe("tool calls per API key", () => {
   it("answers 429 with Retry-After once a key is over its allowance, per key, counting only tool calls", async () => {
-    const { limiter, counts } = standIn(2);
+    const { limiter, counts } = limiterStandIn(2);
     expect((await post(limiter, "alice-key", listVms(1))).status).toBe(200);
     expect((await post(limiter, "alice-key", listVms(2))).status).toBe(200);
     const refused = await post(limiter, "alice-key", listVms(3));

@@ -7,26 +7,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { SIGN_IN_LIMITED } from "../src/http/sign-in-limit.js";
+import { limiterStandIn } from "./limiter-stand-in.js";
 import { authorizeUrl, edge, OAUTH_CONFIG, ORIGIN, pkce, register, signIn } from "./oauth-flow.js";
-
-/** A limiter that lets `allowance` attempts through per key; records the keys asked. */
-function standIn(allowance: number) {
-  const counts = new Map<string, number>();
-  const limiter = {
-    limit: async ({ key }: { key: string }) => {
-      const n = (counts.get(key) ?? 0) + 1;
-      counts.set(key, n);
-      return { success: n <= allowance };
-    },
-  } as unknown as RateLimit;
-  return { limiter, counts };
-}
 
 const FROM = (address: string) => ({ "cf-connecting-ip": address, origin: ORIGIN });
 
 describe("sign-in attempts per address", () => {
   it("/status/login: the attempt over the allowance is refused even with an admin key; other addresses sign in", async () => {
-    const { limiter, counts } = standIn(2);
+    const { limiter, counts } = limiterStandIn(2);
     const fetch = edge(OAUTH_CONFIG, { SIGN_INS: limiter });
     const login = (key: string, address: string) =>
       fetch(`${ORIGIN}/status/login`, {
@@ -46,7 +34,7 @@ describe("sign-in attempts per address", () => {
   });
 
   it("/authorize: the credential step over the allowance shows the limit and opens no consent", async () => {
-    const { limiter } = standIn(0);
+    const { limiter } = limiterStandIn(0);
     const fetch = edge(OAUTH_CONFIG, { SIGN_INS: limiter });
     const url = authorizeUrl(await register(fetch), (await pkce()).challenge);
     const { response, html, handle } = await signIn(fetch, url, "alice-key");
@@ -57,7 +45,7 @@ describe("sign-in attempts per address", () => {
   });
 
   it("/oauth/login-codes: over the allowance even an admin gets 429 and no code", async () => {
-    const { limiter } = standIn(0);
+    const { limiter } = limiterStandIn(0);
     const fetch = edge(OAUTH_CONFIG, { SIGN_INS: limiter });
     const res = await fetch(`${ORIGIN}/oauth/login-codes`, {
       method: "POST",
