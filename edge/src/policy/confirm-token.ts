@@ -1,9 +1,10 @@
 /**
  * @module One-time confirmation tokens, signed so a stateless edge can check them on any
- * isolate: `<claims>.<HMAC-SHA256>` (base64url), the claims binding the caller, the tool, a
+ * isolate (signed-claims.ts), the claims binding the caller, the tool, a
  * digest of the call's canonical arguments (token left out), an expiry and a random nonce.
  * The nonce makes each token single-use (see nonce-store.ts). WebCrypto: runs in workerd.
  */
+import { base64url, signClaims, verifyClaims } from "./signed-claims.js";
 
 export const CONFIRM_TTL_MS = 5 * 60_000;
 
@@ -21,22 +22,6 @@ export interface TokenClaims {
 const CONTEXT = "la-telecommande confirmation v1.";
 
 const encoder = new TextEncoder();
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  try {
-    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
 
 /** JSON with keys sorted at every level and undefined left out: one text per meaning. */
 export function canonicalJson(value: unknown): string {
@@ -64,29 +49,16 @@ export function newNonce(): string {
   return base64url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
-export async function signToken(key: CryptoKey, claims: TokenClaims): Promise<string> {
-  const payload = base64url(encoder.encode(JSON.stringify(claims)));
-  const signature = await crypto.subtle.sign("HMAC", key, encoder.encode(CONTEXT + payload));
-  return `${payload}.${base64url(new Uint8Array(signature))}`;
+export function signToken(key: CryptoKey, claims: TokenClaims): Promise<string> {
+  return signClaims(key, CONTEXT, claims);
 }
 
 /** The claims of a token this key signed; null for anything else (forged, altered, garbage). */
 export async function verifyToken(key: CryptoKey, token: string): Promise<TokenClaims | null> {
-  const [payload, signature, extra] = token.split(".");
-  if (!payload || !signature || extra !== undefined) return null;
-  const sig = fromBase64url(signature);
-  if (!sig) return null;
-  // verify() compares in constant time.
-  if (!(await crypto.subtle.verify("HMAC", key, sig, encoder.encode(CONTEXT + payload)))) return null;
-  const bytes = fromBase64url(payload);
-  if (!bytes) return null;
-  try {
-    const claims = JSON.parse(new TextDecoder().decode(bytes)) as Partial<TokenClaims>;
-    const { caller, tool, args, expires, nonce } = claims;
-    if (typeof caller !== "string" || typeof tool !== "string" || typeof args !== "string") return null;
-    if (typeof expires !== "number" || typeof nonce !== "string") return null;
-    return { caller, tool, args, expires, nonce };
-  } catch {
-    return null;
-  }
+  const claims = (await verifyClaims(key, CONTEXT, token)) as Partial<TokenClaims> | null;
+  if (!claims || typeof claims !== "object") return null;
+  const { caller, tool, args, expires, nonce } = claims;
+  if (typeof caller !== "string" || typeof tool !== "string" || typeof args !== "string") return null;
+  if (typeof expires !== "number" || typeof nonce !== "string") return null;
+  return { caller, tool, args, expires, nonce };
 }
