@@ -9,7 +9,7 @@ import { edgeErrors, noteEdgeError } from "../edge-errors.js";
 import type { EdgeEnv } from "../env.js";
 import type { ActivityJob } from "../hub/activity.js";
 import { agentNames, hubStub } from "../hub/dispatch.js";
-import type { HubReport, VmState } from "../hub/status-report.js";
+import { connectionOf, type HubReport, type VmState } from "../hub/status-report.js";
 import { log } from "../log.js";
 
 /** How long the page waits for one hub; the hub itself waits at most PROBE_WAIT_MS for probes. */
@@ -83,7 +83,7 @@ function describeSource(source: string): string {
 
 function unanswered(vms: string[], why: string): HubReport {
   return {
-    agent: { connected: false, version: null, instance: null, connectedAt: null, startedAt: null, lastSeenAt: null },
+    agent: connectionOf(null, null),
     vms: vms.map((name) => ({ name, state: "unknown", latencyMs: null, checkedAt: null, error: why })),
     running: [],
     recent: [],
